@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	amqpt "meterflow/transport/amqp"
+	jst "meterflow/transport/jetstream"
+	"meterflow/service"
+)
+
+func runCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "run [flags]", stderr)
+	brokers := &listFlag{values: []string{"rabbit://guest:guest@localhost:5672/"}}
+	fs.Var(brokers, "amqp-url", "oslo.messaging transport URL of a RabbitMQ to consume, repeatable (rabbit://user:pass@host:port[,host2:port2]/vhost)")
+	exchanges := &listFlag{values: amqpt.DefaultExchanges, split: true}
+	fs.Var(exchanges, "exchanges", "control exchanges to bind (comma-separated)")
+	priorities := &listFlag{values: amqpt.DefaultPriorities, split: true}
+	fs.Var(priorities, "priorities", "notification priorities to consume (comma-separated)")
+	topics := &listFlag{values: []string{"notifications"}, split: true}
+	fs.Var(topics, "topics", "oslo notification topics (comma-separated)")
+	queuePrefix := fs.String("queue-prefix", "meterflow", "prefix of meterflow's own queues: <prefix>.<topic>.<priority>")
+	ceilometerQueues := fs.Bool("ceilometer-queues", false, "consume Ceilometer's queues (<topic>.<priority>) instead of meterflow's own")
+	durable := fs.Bool("amqp-durable-queues", false, "create missing exchanges and queues durable (oslo's amqp_durable_queues)")
+	quorum := fs.Bool("amqp-quorum-queues", false, "create missing queues as quorum queues (oslo's rabbit_quorum_queue)")
+	prefetch := fs.Int("prefetch", 1000, "AMQP prefetch per queue (deliveries in flight)")
+
+	data := fs.String("data", "./data", "directory of the embedded JetStream store")
+	listen := fs.String("nats-listen", jst.DefaultListenAddr, "listen address of the embedded NATS server (4222 is often taken by a system nats-server)")
+	natsURL := fs.String("nats-url", "", "use this external NATS server or cluster (comma-separated URLs) instead of the embedded one")
+	natsUser := fs.String("nats-user", "", "NATS user (external server), or the user required by the embedded one")
+	natsPassword := fs.String("nats-password", os.Getenv("MF_NATS_PASSWORD"), "NATS password (default from $MF_NATS_PASSWORD)")
+	natsToken := fs.String("nats-token", os.Getenv("MF_NATS_TOKEN"), "NATS token (default from $MF_NATS_TOKEN)")
+	natsCreds := fs.String("nats-creds", "", "NATS credentials file (external server)")
+	natsNKey := fs.String("nats-nkey", "", "NATS nkey seed file (external server)")
+	natsCA := fs.String("nats-ca", "", "CA certificate file to verify the NATS server")
+	natsCert := fs.String("nats-cert", "", "client certificate file for NATS TLS")
+	natsKey := fs.String("nats-key", "", "client key file for NATS TLS")
+
+	maxAge := fs.Duration("stream-max-age", jst.DefaultStreamMaxAge, "how long NOTIFICATIONS keeps notifications (the replay horizon)")
+	maxBytes := fs.Int64("stream-max-bytes", jst.DefaultStreamMaxBytes, "size limit of NOTIFICATIONS; when full, new notifications wait in RabbitMQ")
+	dupWindow := fs.Duration("duplicate-window", jst.DefaultStreamDuplicates, "JetStream deduplication window for message ids")
+	replicas := fs.Int("stream-replicas", 1, "stream replicas (JetStream cluster only)")
+	maxBody := fs.Int("max-body-bytes", 0, "largest notification body stored; larger ones are dead-lettered (default just under 1 MiB)")
+	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	cfg := service.Config{
+		AMQP: amqpt.Config{
+			Brokers: brokers.values, Exchanges: exchanges.values, Priorities: priorities.values,
+			QueuePrefix: *queuePrefix, CeilometerQueues: *ceilometerQueues,
+			Durable: *durable, Quorum: *quorum, Prefetch: *prefetch,
+		},
+		Topics:          topics.values,
+		NATSURL:         *natsURL,
+		MaxBodyBytes:    *maxBody,
+		ShutdownTimeout: *shutdown,
+		Logger:          logger,
+		Notifications:   jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+		DeadLetter:      jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
+	}
+	if *natsURL == "" {
+		cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsUser, Password: *natsPassword, Token: *natsToken}
+	} else {
+		opts := []jst.ConnectOption{jst.WithRetryOnFailedConnect()}
+		switch {
+		case *natsToken != "":
+			opts = append(opts, jst.WithToken(*natsToken))
+		case *natsUser != "":
+			opts = append(opts, jst.WithUserPassword(*natsUser, *natsPassword))
+		}
+		if *natsCreds != "" {
+			opts = append(opts, jst.WithCredsFile(*natsCreds))
+		}
+		if *natsNKey != "" {
+			opts = append(opts, jst.WithNKeySeedFile(*natsNKey))
+		}
+		if *natsCA != "" {
+			opts = append(opts, jst.WithRootCAs(*natsCA))
+		}
+		if *natsCert != "" || *natsKey != "" {
+			opts = append(opts, jst.WithClientCert(*natsCert, *natsKey))
+		}
+		cfg.NATSOptions = opts
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	svc, err := service.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	logger.Info("meterflow running", "version", version, "brokers", redactAll(brokers.values), "topics", topics.values)
+	err = svc.Run(ctx)
+	logger.Info("meterflow stopped")
+	return err
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+}
+
+func redactAll(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = amqpt.Redact(u)
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package processors
+
+import (
+	"fmt"
+	"strings"
+
+	"meterflow/processors/jsonv"
+)
+
+// Envelope keys of oslo.messaging's message format "2.0".
+const (
+	envelopeVersionKey = "oslo.version"
+	envelopeMessageKey = "oslo.message"
+	contextPrefix      = "_context_"
+)
+
+// Decode builds a Notification from a wire body exactly as oslo.messaging's
+// notification listener hands it to Ceilometer: the "2.0" envelope
+// ({"oslo.version": "2.0", "oslo.message": "<json>"}) is unwrapped, an
+// un-enveloped body (the pre-2.0 format) is taken as the message itself, and
+// the _context_* keys become the context.
+//
+// Every error wraps ErrMalformed and says what is wrong.
+func Decode(body []byte) (*Notification, error) {
+	outer, err := jsonv.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+	}
+	obj, ok := outer.(*jsonv.Object)
+	if !ok {
+		return nil, fmt.Errorf("%w: body is a JSON %s, not an object", ErrMalformed, kindOf(outer))
+	}
+	msg, err := unwrap(obj)
+	if err != nil {
+		return nil, err
+	}
+	return fromMessage(msg)
+}
+
+// unwrap returns the inner message of a "2.0" envelope, or obj itself when
+// obj is not an envelope (oslo's deserialize_msg rule: both keys must exist).
+func unwrap(obj *jsonv.Object) (*jsonv.Object, error) {
+	version, hasVersion := obj.Get(envelopeVersionKey)
+	inner, hasMessage := obj.Get(envelopeMessageKey)
+	if !hasVersion || !hasMessage {
+		return obj, nil
+	}
+	if !compatibleVersion(version) {
+		return nil, fmt.Errorf("%w: unsupported envelope version %s", ErrMalformed, jsonv.PyRepr(version))
+	}
+	text, ok := inner.(string)
+	if !ok {
+		return nil, fmt.Errorf("%w: envelope: oslo.message is a JSON %s, not a string", ErrMalformed, kindOf(inner))
+	}
+	v, err := jsonv.Parse([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("%w: envelope: oslo.message: %v", ErrMalformed, err)
+	}
+	msg, ok := v.(*jsonv.Object)
+	if !ok {
+		return nil, fmt.Errorf("%w: envelope: oslo.message is a JSON %s, not an object", ErrMalformed, kindOf(v))
+	}
+	return msg, nil
+}
+
+// compatibleVersion is oslo.messaging's version_is_compatible("2.0", v):
+// same major version, minor not above 0.
+func compatibleVersion(v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	major, minor, _ := strings.Cut(s, ".")
+	if major != "2" {
+		return false
+	}
+	return minor == "" || strings.Trim(minor, "0") == ""
+}
+
+// fromMessage mirrors oslo's unpack_context and NotificationDispatcher.
+// _extract_user_message.
+func fromMessage(msg *jsonv.Object) (*Notification, error) {
+	n := &Notification{}
+	var err error
+	if n.EventType, err = requiredString(msg, "event_type"); err != nil {
+		return nil, err
+	}
+	if n.PublisherID, err = optionalString(msg, "publisher_id"); err != nil {
+		return nil, err
+	}
+	if n.MessageID, err = optionalString(msg, "message_id"); err != nil {
+		return nil, err
+	}
+	if n.Timestamp, err = optionalString(msg, "timestamp"); err != nil {
+		return nil, err
+	}
+	priority, err := optionalString(msg, "priority")
+	if err != nil {
+		return nil, err
+	}
+	n.Priority = strings.ToLower(priority)
+
+	ctxt := jsonv.NewObject(8)
+	for i := 0; i < msg.Len(); i++ {
+		k, v := msg.At(i)
+		if strings.HasPrefix(k, contextPrefix) {
+			ctxt.Set(k[len(contextPrefix):], v)
+		}
+	}
+	// RpcContext keeps client_timeout (from "_timeout"); msg_id and reply_q
+	// are consumed by its constructor.
+	timeout, _ := msg.Get("_timeout")
+	ctxt.Set("client_timeout", timeout)
+	n.Context = ctxt
+	n.Payload, _ = msg.Get("payload")
+
+	metadata := jsonv.NewObject(2)
+	metadata.Set("message_id", lookup(msg, "message_id"))
+	metadata.Set("timestamp", lookup(msg, "timestamp"))
+	doc := jsonv.NewObject(5)
+	doc.Set("ctxt", ctxt)
+	doc.Set("publisher_id", lookup(msg, "publisher_id"))
+	doc.Set("event_type", n.EventType)
+	doc.Set("payload", n.Payload)
+	doc.Set("metadata", metadata)
+	n.Doc = doc
+	return n, nil
+}
+
+func requiredString(msg *jsonv.Object, key string) (string, error) {
+	v, ok := msg.Get(key)
+	if !ok || v == nil {
+		return "", fmt.Errorf("%w: missing %s", ErrMalformed, key)
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: %s is a JSON %s, not a string", ErrMalformed, key, kindOf(v))
+	}
+	if s == "" {
+		return "", fmt.Errorf("%w: empty %s", ErrMalformed, key)
+	}
+	return s, nil
+}
+
+func optionalString(msg *jsonv.Object, key string) (string, error) {
+	v, ok := msg.Get(key)
+	if !ok || v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: %s is a JSON %s, not a string", ErrMalformed, key, kindOf(v))
+	}
+	return s, nil
+}
+
+// lookup returns msg[key] as oslo's message.get(key) would: the value,
+// or nil when absent.
+func lookup(msg *jsonv.Object, key string) any {
+	v, _ := msg.Get(key)
+	return v
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case *jsonv.Object:
+		return "object"
+	default:
+		return "number"
+	}
+}

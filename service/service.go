@@ -1,0 +1,254 @@
+// Package service assembles meterflow from its parts: the JetStream
+// connection (embedded server or external cluster), the streams, the AMQP
+// subscriber and the Watermill router with meterflow's routes. main.go
+// fills a Config from flags; tests run a Service in-process.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"meterflow/routes"
+	amqpt "meterflow/transport/amqp"
+	jst "meterflow/transport/jetstream"
+)
+
+// Stream names.
+const (
+	StreamNotifications = "NOTIFICATIONS"
+	StreamDeadLetter    = "DEADLETTER"
+)
+
+// Config is everything a Service needs. Zero values mean the documented
+// defaults of each part.
+type Config struct {
+	// AMQP configures the RabbitMQ side of the bridge.
+	AMQP amqpt.Config
+	// Topics are the oslo notification topics to consume
+	// (oslo's notifications.topics). Default: ["notifications"].
+	Topics []string
+
+	// NATSURL selects an external NATS server or cluster (comma-separated
+	// URLs). Empty: run an embedded server (Server).
+	NATSURL string
+	// NATSOptions are connect options for NATSURL (credentials, TLS).
+	NATSOptions []jst.ConnectOption
+	// Server configures the embedded server; its DataDir is required when
+	// NATSURL is empty.
+	Server jst.ServerConfig
+
+	// Notifications and DeadLetter configure the streams' limits; names and
+	// subjects are fixed.
+	Notifications jst.StreamConfig
+	DeadLetter    jst.StreamConfig
+
+	// MaxBodyBytes: larger AMQP bodies are dead-lettered.
+	// Default: routes.DefaultMaxBodyBytes.
+	MaxBodyBytes int
+
+	// ShutdownTimeout bounds a graceful stop. Default: 30s.
+	ShutdownTimeout time.Duration
+
+	// Logger. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	if len(c.Topics) == 0 {
+		c.Topics = []string{"notifications"}
+	}
+	c.Notifications.Name = StreamNotifications
+	c.Notifications.Subjects = []string{routes.NotificationsPrefix + ".>"}
+	if c.Notifications.Description == "" {
+		c.Notifications.Description = "oslo.messaging notifications as received from RabbitMQ, deduplicated by message_id"
+	}
+	c.DeadLetter.Name = StreamDeadLetter
+	c.DeadLetter.Subjects = []string{routes.DeadLetterPrefix + ".>"}
+	if c.DeadLetter.Description == "" {
+		c.DeadLetter.Description = "messages meterflow could not process, with the reason in the reason_poisoned header"
+	}
+	if c.AMQP.Logger == nil {
+		c.AMQP.Logger = c.Logger
+	}
+	if c.AMQP.ShutdownTimeout == 0 {
+		c.AMQP.ShutdownTimeout = c.ShutdownTimeout
+	}
+}
+
+// Service is a running meterflow.
+type Service struct {
+	cfg    Config
+	log    *slog.Logger
+	server *jst.Server // nil with an external NATS
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	pub    *jst.Publisher
+	sub    *amqpt.Subscriber
+	router *message.Router
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New connects to (or starts) JetStream, ensures the streams and builds the
+// router. Nothing is consumed until Run.
+func New(ctx context.Context, cfg Config) (_ *Service, err error) {
+	cfg.setDefaults()
+	s := &Service{cfg: cfg, log: cfg.Logger}
+	defer func() {
+		if err != nil {
+			s.closeTransports()
+		}
+	}()
+	if err := s.connectNATS(); err != nil {
+		return nil, err
+	}
+	if s.js, err = jetstream.New(s.nc); err != nil {
+		return nil, err
+	}
+	for _, sc := range []jst.StreamConfig{cfg.Notifications, cfg.DeadLetter} {
+		if _, err := jst.EnsureStream(ctx, s.js, sc); err != nil {
+			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+	}
+	wlog := watermill.NewSlogLogger(s.log)
+	if s.pub, err = jst.NewPublisher(s.nc, jst.PublisherConfig{MsgID: jst.MsgIDFromMetadata, Logger: wlog}); err != nil {
+		return nil, err
+	}
+	if s.sub, err = amqpt.NewSubscriber(cfg.AMQP); err != nil {
+		return nil, err
+	}
+	s.router, err = message.NewRouter(message.RouterConfig{CloseTimeout: cfg.ShutdownTimeout}, wlog)
+	if err != nil {
+		return nil, err
+	}
+	for _, topic := range cfg.Topics {
+		if err := s.addBridge(topic); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Service) connectNATS() error {
+	var err error
+	if s.cfg.NATSURL != "" {
+		s.nc, err = jst.Connect(s.cfg.NATSURL, s.cfg.NATSOptions...)
+		if err != nil {
+			return fmt.Errorf("connect to NATS: %w", err)
+		}
+		return nil
+	}
+	if s.cfg.Server.DataDir == "" {
+		return errors.New("embedded JetStream needs a data directory (--data)")
+	}
+	if s.cfg.Server.Logger == nil {
+		s.cfg.Server.Logger = watermill.NewSlogLogger(s.log.With("component", "nats-server"))
+	}
+	if s.server, err = jst.StartServer(s.cfg.Server); err != nil {
+		return err
+	}
+	s.log.Info("embedded JetStream started", "url", s.server.ClientURL(), "data", s.cfg.Server.DataDir)
+	s.nc, err = s.server.Connect()
+	return err
+}
+
+// addBridge registers the AMQP → NOTIFICATIONS route: dead-letter what can
+// never be stored, retry what failed to store, then nack (RabbitMQ
+// redelivers it; JetStream deduplicates it).
+func (s *Service) addBridge(topic string) error {
+	deadLetter, err := routes.DeadLetter(s.pub, "bridge")
+	if err != nil {
+		return err
+	}
+	bridge := &routes.Bridge{Publisher: s.pub, MaxBodyBytes: s.cfg.MaxBodyBytes}
+	h := s.router.AddConsumerHandler("bridge-"+topic, topic, s.sub, bridge.Handle)
+	h.AddMiddleware(
+		deadLetter,
+		routes.RecoverAsPermanent,
+		middleware.Retry{
+			MaxRetries:      5,
+			InitialInterval: 100 * time.Millisecond,
+			MaxInterval:     5 * time.Second,
+			Multiplier:      2,
+			ShouldRetry:     func(p middleware.RetryParams) bool { return !routes.IsPermanent(p.Err) },
+			Logger:          watermill.NewSlogLogger(s.log),
+		}.Middleware,
+	)
+	return nil
+}
+
+// JetStream returns the service's JetStream context (for tests and tools).
+func (s *Service) JetStream() jetstream.JetStream { return s.js }
+
+// NATSURL returns the client URL of the embedded server, or "" with an
+// external one.
+func (s *Service) NATSURL() string {
+	if s.server == nil {
+		return ""
+	}
+	return s.server.ClientURL()
+}
+
+// AMQPConnected reports how many brokers are connected.
+func (s *Service) AMQPConnected() int { return s.sub.Connected() }
+
+// Run consumes until ctx is done, then shuts down gracefully: stop
+// consuming, let in-flight messages finish and be acked, flush, close.
+func (s *Service) Run(ctx context.Context) error {
+	err := s.router.Run(ctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Running is closed once the router runs.
+func (s *Service) Running() chan struct{} { return s.router.Running() }
+
+// Close stops the router (if running) and closes every connection.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() {
+		if s.router != nil {
+			s.closeErr = s.router.Close()
+		}
+		s.closeTransports()
+	})
+	return s.closeErr
+}
+
+func (s *Service) closeTransports() {
+	if s.sub != nil {
+		_ = s.sub.Close()
+	}
+	if s.pub != nil {
+		_ = s.pub.Close()
+	}
+	if s.nc != nil {
+		_ = s.nc.Drain()
+		for i := 0; i < 100 && !s.nc.IsClosed(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		defer cancel()
+		_ = s.server.Shutdown(ctx)
+	}
+}

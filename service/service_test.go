@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -408,4 +410,16 @@ func TestBridgeStoresWhatOsloMessagingPublishes(t *testing.T) {
 		}
 		delete(delivered, string(m.Data()))
 	}
+}
+
+func amqpConfig(exchanges []string, prefix string) amqpt.Config {
+	return amqpt.Config{Brokers: []string{rabbitURL()}, Exchanges: exchanges, QueuePrefix: prefix, Logger: quietLogger()}
+}
+
+func serverConfig(dir string) jst.ServerConfig {
+	return jst.ServerConfig{DataDir: dir, ListenAddr: "127.0.0.1:0"}
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -2,6 +2,7 @@ package amqp
 
 import (
 	"sync"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -83,14 +84,32 @@ func (a *acker) settle(tag uint64, ok bool) {
 func (a *acker) run() {
 	defer close(a.exited)
 	pending := 0
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	armed := false
 	for {
-		var ev settlement
 		select {
-		case ev = <-a.events:
+		case ev := <-a.events:
+			pending += a.record(ev)
+			// Flush when the batch is full, else within ackDelay: acks are
+			// costly for RabbitMQ, so they are coalesced under load while
+			// a light flow is still confirmed promptly.
+			if pending >= a.batch {
+				a.flush()
+				pending = 0
+			} else if pending > 0 && !armed {
+				timer.Reset(ackDelay)
+				armed = true
+			}
+			a.done()
+		case <-timer.C:
+			armed = false
+			a.flush()
+			pending = 0
 		case <-a.dead:
 			for {
 				select {
-				case ev = <-a.events:
+				case ev := <-a.events:
 					a.record(ev)
 				default:
 					a.flush()
@@ -106,16 +125,11 @@ func (a *acker) run() {
 				}
 			}
 		}
-		pending += a.record(ev)
-		// Flush when the batch is full or nothing else is waiting: batches
-		// grow under load and latency stays low when the flow is light.
-		if pending >= a.batch || len(a.events) == 0 {
-			a.flush()
-			pending = 0
-		}
-		a.done()
 	}
 }
+
+// ackDelay bounds how long an ack waits to be coalesced with others.
+const ackDelay = 20 * time.Millisecond
 
 func (a *acker) record(ev settlement) int {
 	a.settled[ev.tag] = ev.ok

@@ -54,6 +54,7 @@ type Sample struct {
 type TraitType int
 
 const (
+	TraitNone     TraitType = 0 // "type: none" in a definition
 	TraitText     TraitType = 1
 	TraitInt      TraitType = 2
 	TraitFloat    TraitType = 3
@@ -64,7 +65,9 @@ const (
 type Trait struct {
 	Name  string
 	Type  TraitType
-	Value any // string, int64, float64 or, for datetimes, an ISO 8601 string
+	// Value is a string, int64 (*big.Int past int64), float64 or, for
+	// datetimes, an ISO 8601 string.
+	Value any
 }
 
 // Event is one Ceilometer event.

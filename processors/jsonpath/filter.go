@@ -1,0 +1,177 @@
+package jsonpath
+
+import (
+	"math"
+	"math/big"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"meterflow/processors/jsonv"
+)
+
+// expression is _filter.Expression: `target`, or `target OP value` where
+// value is an ID (string), FLOAT, NUMBER or BOOL token.
+type expression struct {
+	target node
+	op     string // "" for a bare existence test
+	value  any    // string, float64, int64, *big.Int or bool
+	re     *pyRegexp
+	reErr  error // raised when `~` is evaluated, as re.match would
+}
+
+func newExpression(target node, op string, v token) (*expression, error) {
+	ex := &expression{target: target, op: op, value: v.num}
+	if v.typ == tokId {
+		ex.value = v.str
+	}
+	if op == "~" {
+		if pat, ok := ex.value.(string); ok {
+			ex.re, ex.reErr = compilePyRegexp(pat, true)
+		} else {
+			ex.reErr = typeError("first argument must be string or compiled pattern")
+		}
+	}
+	return ex, nil
+}
+
+// match reports whether the expression finds anything in x, evaluated as a
+// new root. Like Python it evaluates every candidate, so a comparison that
+// raises fails the evaluation even after an earlier candidate matched.
+func (ex *expression) match(e *evaluator, x any) (bool, error) {
+	d, err := e.add(datum{val: x, up: -1})
+	if err != nil {
+		return false, err
+	}
+	s := len(e.stack)
+	defer func() { e.stack = e.stack[:s] }()
+	err = ex.target.find(e, d)
+	if err == errBare {
+		if ex.op == "" {
+			return true, nil
+		}
+		return false, iterate(err)
+	}
+	if err != nil {
+		return false, err
+	}
+	if len(e.stack) == s {
+		return false, nil
+	}
+	if ex.op == "" {
+		return true, nil
+	}
+	found := false
+	for _, i := range e.stack[s:] {
+		m := e.arena[i]
+		if m.isNone {
+			return false, &pyErr{"AttributeError", "'NoneType' object has no attribute 'value'"}
+		}
+		v := m.val
+		if v == nil {
+			continue
+		}
+		switch ex.value.(type) {
+		case int64, *big.Int, bool: // isinstance(self.value, int)
+			var ok bool
+			if v, ok, err = pyInt(v); err != nil {
+				return false, err
+			} else if !ok {
+				continue // ValueError
+			}
+		}
+		ok, err := ex.compare(v)
+		if err != nil {
+			return false, err
+		}
+		found = found || ok
+	}
+	return found, nil
+}
+
+func (ex *expression) compare(v any) (bool, error) {
+	switch ex.op {
+	case "=", "==":
+		return jsonv.Equal(v, ex.value), nil
+	case "!=":
+		return !jsonv.Equal(v, ex.value), nil
+	case "~":
+		if ex.reErr != nil {
+			return false, ex.reErr
+		}
+		s, ok := v.(string)
+		if !ok {
+			return false, typeError("expected string or bytes-like object")
+		}
+		return ex.re.matchPrefix(s)
+	}
+	return pyCompare(ex.op, v, ex.value)
+}
+
+// pyInt is Python's int(v) for a JSON value. ok is false where int()
+// raises ValueError; err is set where it raises anything else.
+func pyInt(v any) (any, bool, error) {
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return int64(1), true, nil
+		}
+		return int64(0), true, nil
+	case int64, *big.Int:
+		return v, true, nil
+	case float64:
+		if math.IsNaN(v) {
+			return nil, false, nil
+		}
+		if math.IsInf(v, 0) {
+			return nil, false, &pyErr{"OverflowError", "cannot convert float infinity to integer"}
+		}
+		t := math.Trunc(v)
+		if t >= -(1<<63) && t < 1<<63 {
+			return int64(t), true, nil
+		}
+		b, _ := big.NewFloat(t).Int(nil)
+		return b, true, nil
+	case string:
+		r, ok := parsePyInt(v)
+		return r, ok, nil
+	}
+	return nil, false, typeError("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyTypeName(v))
+}
+
+// parsePyInt parses a string as int(s) does: surrounding whitespace, a
+// sign, Unicode decimal digits and single underscores between digits.
+func parsePyInt(s string) (any, bool) {
+	s = strings.TrimFunc(s, isPySpace)
+	var b strings.Builder
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		if s[0] == '-' {
+			b.WriteByte('-')
+		}
+		s = s[1:]
+	}
+	digits := 0
+	prevUnderscore := true // no leading underscore
+	for _, r := range s {
+		switch {
+		case r == '_':
+			if prevUnderscore {
+				return nil, false
+			}
+			prevUnderscore = true
+			continue
+		case r < utf8.RuneSelf && r >= '0' && r <= '9':
+			b.WriteByte(byte(r))
+		case unicode.Is(unicode.Nd, r):
+			b.WriteByte(byte('0' + digitValue(r)))
+		default:
+			return nil, false
+		}
+		prevUnderscore = false
+		digits++
+	}
+	if digits == 0 || prevUnderscore || digits > jsonv.MaxIntDigits {
+		return nil, false
+	}
+	return parseInt(b.String()), true
+}

@@ -1,0 +1,78 @@
+package jsonpath
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"meterflow/processors/jsonv"
+)
+
+const fuzzDoc = `{"payload": {"metrics": [{"name": "cpu.frequency", "value": 1600},
+ {"name": "x", "value": "2", "l": [1, 2.5, null, true]}], "outcome": "success",
+ "s": "foo-bar#baz", "n": null, "o": {"a": {"b": [[1], {"c": NaN}]}}, "big": 123456789012345678901234567890}}`
+
+// seedExpressions adds every expression of testdata/*.json to the corpus.
+func seedExpressions(f *testing.F, add func(string)) {
+	var cases []struct{ Expr string }
+	if data, err := os.ReadFile("testdata/cases.json"); err == nil {
+		json.Unmarshal(data, &cases)
+	}
+	for _, c := range cases {
+		add(c.Expr)
+	}
+	var corpus struct{ Expressions []string }
+	if data, err := os.ReadFile("testdata/corpus.json"); err == nil {
+		json.Unmarshal(data, &corpus)
+	}
+	for _, e := range corpus.Expressions {
+		add(e)
+	}
+}
+
+func FuzzCompile(f *testing.F) {
+	seedExpressions(f, func(e string) { f.Add(e) })
+	doc, err := jsonv.ParseString(fuzzDoc)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		p, err := Compile(expr)
+		if err != nil {
+			if p != nil {
+				t.Fatal("non-nil Path with error")
+			}
+			return
+		}
+		if p.String() != expr {
+			t.Fatalf("String() = %q, want %q", p.String(), expr)
+		}
+		p.Find(doc)
+		p.FindFirst(doc)
+	})
+}
+
+func FuzzFind(f *testing.F) {
+	seedExpressions(f, func(e string) { f.Add(e, fuzzDoc) })
+	f.Add("$..*", `[[[[{"a": [1, "x", {"b": {}}]}]]]]`)
+	f.Add("a[?(@.x ~ '(a+)+$')]", `{"a": [{"x": "aaaaaaaaaaaaaaaaaaaaab"}]}`)
+	f.Fuzz(func(t *testing.T, expr, data string) {
+		p, err := Compile(expr)
+		if err != nil {
+			return
+		}
+		doc, err := jsonv.ParseString(data)
+		if err != nil {
+			return
+		}
+		ms, err := p.EvalMatches(doc)
+		vs, err2 := p.Eval(doc)
+		if (err == nil) != (err2 == nil) || len(ms) != len(vs) {
+			t.Fatalf("EvalMatches and Eval disagree: %d, %v vs %d, %v", len(ms), err, len(vs), err2)
+		}
+		first, ok := p.FindFirst(doc)
+		if ok && first == nil {
+			t.Fatal("FindFirst returned null")
+		}
+	})
+}

@@ -1,0 +1,217 @@
+package jsonpath
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	"meterflow/processors/jsonv"
+)
+
+// Path is a compiled jsonpath-rw-ext expression. It is immutable and safe
+// for concurrent use.
+type Path struct {
+	expr string
+	root node
+	// fields is set when the expression is a plain chain of single field
+	// names ($.a.b, a.b): FindFirst and Find then walk objects directly.
+	fields []string
+}
+
+// Match is one match with its path: the '.'-joined str() of each path step
+// from the root, as ceilometer.declarative.Definition._get_path builds it
+// for trait plugins ("payload.metrics.[0].value"). Matches computed by
+// arithmetic, `len`, `sorted`, `sub` and `split` start a new root, so their
+// path is "".
+type Match struct {
+	Value any
+	Path  string
+}
+
+// Compile parses expr as jsonpath_rw_ext.parser.parse does. Errors are
+// *SyntaxError.
+func Compile(expr string) (*Path, error) {
+	n, err := parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	return &Path{expr: expr, root: n, fields: plainFields(n)}, nil
+}
+
+// MustCompile is Compile for expressions known to be valid; it panics on
+// error.
+func MustCompile(expr string) *Path {
+	p, err := Compile(expr)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// String returns the expression as written.
+func (p *Path) String() string { return p.expr }
+
+func plainFields(n node) []string {
+	switch n := n.(type) {
+	case rootNode:
+		return []string{}
+	case *fieldsNode:
+		if len(n.names) == 1 && !n.star {
+			return []string{n.names[0]}
+		}
+	case *childNode:
+		r, ok := n.right.(*fieldsNode)
+		if !ok || len(r.names) != 1 || r.star {
+			return nil
+		}
+		if l := plainFields(n.left); l != nil {
+			return append(l, r.names[0])
+		}
+	}
+	return nil
+}
+
+func (p *Path) walkFields(root any) (any, bool) {
+	v := root
+	for _, k := range p.fields {
+		o, ok := v.(*jsonv.Object)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = o.Get(k); !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// Find returns the values matched in root, in jsonpath-rw-ext's order.
+// It returns nil when nothing matches or when evaluation fails; use Eval
+// to tell the two apart.
+func (p *Path) Find(root any) []any {
+	v, _ := p.Eval(root)
+	return v
+}
+
+// FindFirst returns the first match that is not JSON null: the value
+// Ceilometer's Definition.parse takes from a definition without a plugin.
+// For a plain field path it allocates nothing.
+func (p *Path) FindFirst(root any) (any, bool) {
+	if p.fields != nil {
+		v, ok := p.walkFields(root)
+		return v, ok && v != nil
+	}
+	for _, v := range p.Find(root) {
+		if v != nil {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// FindMatches returns the matches with their paths; see Match. It returns
+// nil when nothing matches or when evaluation fails.
+func (p *Path) FindMatches(root any) []Match {
+	m, _ := p.EvalMatches(root)
+	return m
+}
+
+// Eval returns the values matched in root, or an *EvalError where
+// jsonpath-rw-ext's find() raises an exception (Ceilometer then fails the
+// whole notification) or a meterflow limit is exceeded.
+func (p *Path) Eval(root any) ([]any, error) {
+	if p.fields != nil {
+		if v, ok := p.walkFields(root); ok {
+			return []any{v}, nil
+		}
+		return nil, nil
+	}
+	var out []any
+	err := p.eval(root, func(e *evaluator, idx []int32) {
+		if len(idx) > 0 {
+			out = make([]any, len(idx))
+			for i, d := range idx {
+				out[i] = e.arena[d].val
+			}
+		}
+	})
+	return out, err
+}
+
+// EvalMatches is Eval with paths; see Match.
+func (p *Path) EvalMatches(root any) ([]Match, error) {
+	var out []Match
+	err := p.eval(root, func(e *evaluator, idx []int32) {
+		if len(idx) > 0 {
+			out = make([]Match, len(idx))
+			for i, d := range idx {
+				out[i] = Match{Value: e.arena[d].val, Path: e.path(d)}
+			}
+		}
+	})
+	return out, err
+}
+
+var evaluators = sync.Pool{New: func() any {
+	return &evaluator{arena: make([]datum, 0, 64), stack: make([]int32, 0, 64)}
+}}
+
+func (p *Path) eval(root any, collect func(*evaluator, []int32)) error {
+	e := evaluators.Get().(*evaluator)
+	defer func() {
+		clear(e.arena)
+		e.arena, e.stack = e.arena[:0], e.stack[:0]
+		if cap(e.arena) <= 4096 {
+			evaluators.Put(e)
+		}
+	}()
+	e.arena = append(e.arena, datum{val: root, up: -1, unwrapped: true})
+	err := p.root.find(e, 0)
+	if err == errBare {
+		err = iterate(err)
+	}
+	if err == nil {
+		for _, d := range e.stack {
+			if e.arena[d].isNone {
+				err = &pyErr{"AttributeError", "'NoneType' object has no attribute 'value'"}
+				break
+			}
+		}
+	}
+	if err != nil {
+		kind, msg := "Error", err.Error()
+		if pe, ok := err.(*pyErr); ok {
+			kind, msg = pe.kind, pe.msg
+		}
+		return &EvalError{Expr: p.expr, Kind: kind, Msg: msg}
+	}
+	collect(e, e.stack)
+	return nil
+}
+
+// path joins the path steps of every datum in d's context chain below the
+// root, as Definition._get_path does.
+func (e *evaluator) path(d int32) string {
+	var steps []string
+	for ; e.arena[d].up >= 0; d = e.arena[d].up {
+		x := &e.arena[d]
+		var s string
+		switch x.kind {
+		case pathThis:
+			s = "`this`"
+		case pathRoot:
+			s = "$"
+		case pathField:
+			s = x.name
+		case pathIndex:
+			s = "[" + strconv.FormatInt(x.idx, 10) + "]"
+		case pathLen:
+			s = "`len`"
+		}
+		steps = append(steps, s)
+	}
+	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+		steps[i], steps[j] = steps[j], steps[i]
+	}
+	return strings.Join(steps, ".")
+}

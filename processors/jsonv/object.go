@@ -1,0 +1,125 @@
+package jsonv
+
+// indexThreshold is the size above which an Object keeps a map from key to
+// position; smaller objects are scanned linearly, which is faster and
+// allocates nothing.
+const indexThreshold = 16
+
+type member struct {
+	key string
+	val any
+}
+
+// Object is a JSON object whose keys keep their insertion order, as a Python
+// dict's do. The zero value is an empty object ready to use. An Object is not
+// safe for concurrent mutation; concurrent reads are safe.
+type Object struct {
+	members []member
+	index   map[string]int // nil while len(members) <= indexThreshold
+}
+
+// NewObject returns an empty object with room for capacity members.
+func NewObject(capacity int) *Object {
+	return &Object{members: make([]member, 0, capacity)}
+}
+
+// Len returns the number of members.
+func (o *Object) Len() int {
+	if o == nil {
+		return 0
+	}
+	return len(o.members)
+}
+
+func (o *Object) find(key string) int {
+	if o.index != nil {
+		if i, ok := o.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range o.members {
+		if o.members[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the value stored under key.
+func (o *Object) Get(key string) (any, bool) {
+	if o == nil {
+		return nil, false
+	}
+	if i := o.find(key); i >= 0 {
+		return o.members[i].val, true
+	}
+	return nil, false
+}
+
+// Set stores v under key. An existing key keeps its position, as assigning to
+// a Python dict key does; a new key is appended.
+func (o *Object) Set(key string, v any) {
+	if i := o.find(key); i >= 0 {
+		o.members[i].val = v
+		return
+	}
+	o.members = append(o.members, member{key, v})
+	if o.index != nil {
+		o.index[key] = len(o.members) - 1
+	} else if len(o.members) > indexThreshold {
+		o.buildIndex()
+	}
+}
+
+func (o *Object) buildIndex() {
+	o.index = make(map[string]int, len(o.members)*2)
+	for i := range o.members {
+		o.index[o.members[i].key] = i
+	}
+}
+
+// Delete removes key and reports whether it was present. The order of the
+// remaining keys is kept.
+func (o *Object) Delete(key string) bool {
+	if o == nil {
+		return false
+	}
+	i := o.find(key)
+	if i < 0 {
+		return false
+	}
+	copy(o.members[i:], o.members[i+1:])
+	o.members[len(o.members)-1] = member{}
+	o.members = o.members[:len(o.members)-1]
+	if o.index != nil {
+		if len(o.members) > indexThreshold {
+			delete(o.index, key)
+			for j := i; j < len(o.members); j++ {
+				o.index[o.members[j].key] = j
+			}
+		} else {
+			o.index = nil
+		}
+	}
+	return true
+}
+
+// At returns the i-th member in insertion order. It panics if i is out of
+// range.
+func (o *Object) At(i int) (key string, v any) {
+	m := &o.members[i]
+	return m.key, m.val
+}
+
+// Keys returns the keys in insertion order.
+func (o *Object) Keys() []string {
+	if o == nil {
+		return nil
+	}
+	keys := make([]string, len(o.members))
+	for i := range o.members {
+		keys[i] = o.members[i].key
+	}
+	return keys
+}

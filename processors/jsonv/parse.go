@@ -1,0 +1,524 @@
+package jsonv
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of arrays and objects Parse accepts.
+// CPython's json.loads raises RecursionError a few levels below 1000 under
+// the default recursion limit; meterflow accepts exactly 1000 levels and
+// fails cleanly beyond, instead of growing the stack without bound.
+const MaxDepth = 1000
+
+// MaxIntDigits is the longest integer literal Parse accepts, Python 3.11's
+// default int_max_str_digits: json.loads raises ValueError beyond it.
+const MaxIntDigits = 4300
+
+// ErrSyntax is wrapped by every error Parse returns, for errors.Is.
+var ErrSyntax = errors.New("jsonv: invalid JSON")
+
+// SyntaxError reports where and why Parse rejected its input. Msg uses the
+// wording of Python's json.JSONDecodeError where one exists.
+type SyntaxError struct {
+	Offset int // byte offset into the input
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return "jsonv: " + e.Msg + " at offset " + strconv.Itoa(e.Offset)
+}
+
+// Unwrap makes errors.Is(err, ErrSyntax) true.
+func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+
+// Parse decodes data as Python's json.loads decodes a bytes object:
+//
+//   - a leading UTF-8 byte order mark is skipped, and invalid UTF-8 is an error
+//     (UTF-16 and UTF-32 input, which Python detects, are not supported);
+//   - NaN, Infinity and -Infinity are accepted;
+//   - integers are int64, or *big.Int when they do not fit; numbers with a
+//     fraction or exponent are float64 (1e400 is +Inf);
+//   - a repeated object key keeps its first position and takes its last value;
+//   - control characters inside strings are rejected (strict mode).
+//
+// Python keeps lone UTF-16 surrogates (from "\ud800" escapes, or from the
+// UTF-8-encoded surrogates its surrogatepass decoder lets through) in the
+// resulting str; such a str cannot be encoded back to UTF-8. Parse replaces
+// each lone surrogate with U+FFFD so that every string it returns is valid
+// UTF-8. Escaped surrogate pairs are combined, as in Python.
+//
+// Strings without escapes share memory with one private copy of data, so the
+// caller may reuse data afterwards.
+func Parse(data []byte) (any, error) {
+	off := 0
+	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
+		off = 3
+	}
+	s := string(data[off:])
+	if !utf8.ValidString(s) {
+		b, err := passSurrogates(data[off:])
+		if err != nil {
+			err.(*SyntaxError).Offset += off
+			return nil, err
+		}
+		s = b
+	}
+	v, err := parse(s)
+	if err != nil && off > 0 {
+		err.(*SyntaxError).Offset += off
+	}
+	return v, err
+}
+
+// ParseString decodes s as Python's json.loads decodes a str: like Parse,
+// except that a leading byte order mark is an error, as in Python.
+func ParseString(s string) (any, error) {
+	if strings.HasPrefix(s, "\uFEFF") {
+		return nil, &SyntaxError{0, "Unexpected UTF-8 BOM (decode using utf-8-sig)"}
+	}
+	if !utf8.ValidString(s) {
+		b, err := passSurrogates([]byte(s))
+		if err != nil {
+			return nil, err
+		}
+		s = b
+	}
+	return parse(s)
+}
+
+// passSurrogates mirrors Python's "surrogatepass" UTF-8 decoding: encoded
+// surrogates (ED A0..BF xx) are accepted and replaced by U+FFFD, which has
+// the same length, so offsets are kept. Any other invalid UTF-8 is an error.
+func passSurrogates(data []byte) (string, error) {
+	b := []byte(string(data))
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			if i+2 < len(b) && b[i] == 0xED && b[i+1] >= 0xA0 && b[i+1] <= 0xBF && b[i+2] >= 0x80 && b[i+2] <= 0xBF {
+				b[i], b[i+1], b[i+2] = 0xEF, 0xBF, 0xBD
+				i += 3
+				continue
+			}
+			return "", &SyntaxError{i, "invalid UTF-8"}
+		}
+		i += n
+	}
+	return string(b), nil
+}
+
+type parser struct {
+	s     string
+	pos   int
+	depth int
+	vals  []any    // scratch stack of array elements
+	mems  []member // scratch stack of object members
+}
+
+var parserPool = sync.Pool{New: func() any {
+	return &parser{vals: make([]any, 0, 64), mems: make([]member, 0, 64)}
+}}
+
+func parse(s string) (any, error) {
+	p := parserPool.Get().(*parser)
+	p.s, p.pos, p.depth = s, 0, 0
+	v, err := p.value()
+	if err == nil {
+		p.skipWS()
+		if p.pos != len(p.s) {
+			v, err = nil, p.errorf("Extra data")
+		}
+	}
+	p.s = ""
+	if cap(p.vals) <= 4096 && cap(p.mems) <= 4096 {
+		parserPool.Put(p)
+	}
+	return v, err
+}
+
+func (p *parser) errorf(msg string) error {
+	return &SyntaxError{p.pos, msg}
+}
+
+func (p *parser) skipWS() {
+	for p.pos < len(p.s) {
+		switch p.s[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value() (any, error) {
+	p.skipWS()
+	if p.pos >= len(p.s) {
+		return nil, p.errorf("Expecting value")
+	}
+	switch c := p.s[p.pos]; c {
+	case '"':
+		return p.str()
+	case '{':
+		return p.object()
+	case '[':
+		return p.array()
+	case 't':
+		return p.literal("true", true)
+	case 'f':
+		return p.literal("false", false)
+	case 'n':
+		return p.literal("null", nil)
+	case 'N':
+		return p.literal("NaN", math.NaN())
+	case 'I':
+		return p.literal("Infinity", math.Inf(1))
+	case '-':
+		if p.pos+1 < len(p.s) && p.s[p.pos+1] == 'I' {
+			return p.literal("-Infinity", math.Inf(-1))
+		}
+		return p.number()
+	default:
+		if c >= '0' && c <= '9' {
+			return p.number()
+		}
+		return nil, p.errorf("Expecting value")
+	}
+}
+
+func (p *parser) literal(word string, v any) (any, error) {
+	if strings.HasPrefix(p.s[p.pos:], word) {
+		p.pos += len(word)
+		return v, nil
+	}
+	return nil, p.errorf("Expecting value")
+}
+
+// number scans Python's NUMBER_RE, (-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?,
+// leaving anything after the longest match to the caller.
+func (p *parser) number() (any, error) {
+	s, start := p.s, p.pos
+	i := start
+	neg := s[i] == '-'
+	if neg {
+		i++
+	}
+	if i >= len(s) || s[i] < '0' || s[i] > '9' {
+		return nil, p.errorf("Expecting value")
+	}
+	digits := i
+	if s[i] == '0' {
+		i++
+	} else {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	intEnd := i
+	isFloat := false
+	if i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
+		i += 2
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		isFloat = true
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			i = j
+			isFloat = true
+		}
+	}
+	p.pos = i
+	if isFloat {
+		f, err := strconv.ParseFloat(s[start:i], 64)
+		if err != nil && !math.IsInf(f, 0) {
+			p.pos = start
+			return nil, p.errorf("invalid number")
+		}
+		return f, nil
+	}
+	if n := intEnd - digits; n <= 18 {
+		var u int64
+		for k := digits; k < intEnd; k++ {
+			u = u*10 + int64(s[k]-'0')
+		}
+		if neg {
+			u = -u
+		}
+		return u, nil
+	} else if n > MaxIntDigits {
+		p.pos = start
+		return nil, p.errorf("Exceeds the limit (4300 digits) for integer string conversion")
+	}
+	b, _ := new(big.Int).SetString(s[start:i], 10)
+	if b.IsInt64() {
+		return b.Int64(), nil
+	}
+	return b, nil
+}
+
+// str scans a string starting at its opening quote. Without escapes the
+// result is a substring of the input.
+func (p *parser) str() (string, error) {
+	s := p.s
+	start := p.pos + 1
+	for i := start; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			p.pos = i + 1
+			return s[start:i], nil
+		case c == '\\':
+			return p.strEscaped(start, i)
+		case c < 0x20:
+			p.pos = i
+			return "", p.errorf("Invalid control character at")
+		}
+	}
+	p.pos = start - 1
+	return "", p.errorf("Unterminated string starting at")
+}
+
+func (p *parser) strEscaped(start, i int) (string, error) {
+	s := p.s
+	var b strings.Builder
+	b.Grow(i - start + 16)
+	b.WriteString(s[start:i])
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			return b.String(), nil
+		case c < 0x20:
+			p.pos = i
+			return "", p.errorf("Invalid control character at")
+		case c != '\\':
+			j := i + 1
+			for j < len(s) && s[j] != '"' && s[j] != '\\' && s[j] >= 0x20 {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		if i+1 >= len(s) {
+			break
+		}
+		switch s[i+1] {
+		case '"':
+			b.WriteByte('"')
+		case '\\':
+			b.WriteByte('\\')
+		case '/':
+			b.WriteByte('/')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, ok := hex4(s, i+2)
+			if !ok {
+				p.pos = i
+				return "", p.errorf("Invalid \\uXXXX escape")
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if r < 0xDC00 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if r2, ok := hex4(s, i+2); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+						r = utf16.DecodeRune(r, r2)
+						i += 6
+					} else {
+						r = utf8.RuneError
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			b.WriteRune(r)
+			continue
+		default:
+			p.pos = i
+			return "", p.errorf("Invalid \\escape")
+		}
+		i += 2
+	}
+	p.pos = start - 1
+	return "", p.errorf("Unterminated string starting at")
+}
+
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > MaxDepth {
+		return p.errorf("maximum nesting depth exceeded")
+	}
+	return nil
+}
+
+func (p *parser) array() (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.pos++
+	p.skipWS()
+	if p.pos < len(p.s) && p.s[p.pos] == ']' {
+		p.pos++
+		p.depth--
+		return []any{}, nil
+	}
+	base := len(p.vals)
+	for {
+		v, err := p.value()
+		if err != nil {
+			clear(p.vals[base:])
+			p.vals = p.vals[:base]
+			return nil, err
+		}
+		p.vals = append(p.vals, v)
+		p.skipWS()
+		if p.pos < len(p.s) {
+			if c := p.s[p.pos]; c == ',' {
+				p.pos++
+				continue
+			} else if c == ']' {
+				p.pos++
+				break
+			}
+		}
+		clear(p.vals[base:])
+		p.vals = p.vals[:base]
+		return nil, p.errorf("Expecting ',' delimiter")
+	}
+	arr := make([]any, len(p.vals)-base)
+	copy(arr, p.vals[base:])
+	clear(p.vals[base:])
+	p.vals = p.vals[:base]
+	p.depth--
+	return arr, nil
+}
+
+func (p *parser) object() (any, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.pos++
+	p.skipWS()
+	if p.pos < len(p.s) && p.s[p.pos] == '}' {
+		p.pos++
+		p.depth--
+		return &Object{}, nil
+	}
+	base := len(p.mems)
+	var index map[string]int // key → position relative to base, once large
+	fail := func(err error) (any, error) {
+		clear(p.mems[base:])
+		p.mems = p.mems[:base]
+		return nil, err
+	}
+	for {
+		p.skipWS()
+		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
+			return fail(p.errorf("Expecting property name enclosed in double quotes"))
+		}
+		key, err := p.str()
+		if err != nil {
+			return fail(err)
+		}
+		p.skipWS()
+		if p.pos >= len(p.s) || p.s[p.pos] != ':' {
+			return fail(p.errorf("Expecting ':' delimiter"))
+		}
+		p.pos++
+		v, err := p.value()
+		if err != nil {
+			return fail(err)
+		}
+		dup := -1
+		if index != nil {
+			if j, ok := index[key]; ok {
+				dup = j
+			}
+		} else {
+			for j, m := range p.mems[base:] {
+				if m.key == key {
+					dup = j
+					break
+				}
+			}
+		}
+		if dup >= 0 {
+			p.mems[base+dup].val = v
+		} else {
+			p.mems = append(p.mems, member{key, v})
+			if n := len(p.mems) - base; index != nil {
+				index[key] = n - 1
+			} else if n > indexThreshold {
+				index = make(map[string]int, 2*n)
+				for j, m := range p.mems[base:] {
+					index[m.key] = j
+				}
+			}
+		}
+		p.skipWS()
+		if p.pos < len(p.s) {
+			if c := p.s[p.pos]; c == ',' {
+				p.pos++
+				continue
+			} else if c == '}' {
+				p.pos++
+				break
+			}
+		}
+		return fail(p.errorf("Expecting ',' delimiter"))
+	}
+	o := &Object{members: make([]member, len(p.mems)-base), index: index}
+	copy(o.members, p.mems[base:])
+	clear(p.mems[base:])
+	p.mems = p.mems[:base]
+	p.depth--
+	return o, nil
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"meterflow/processors/convert"
+)
+
+func TestConvertWritesOneLinePerBodyAndAnErrorLineForGarbage(t *testing.T) {
+	conv, err := convert.Load(convert.Config{NoEtc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"oslo.version": "2.0", "oslo.message": "{\"message_id\": \"m1\", \"publisher_id\": \"image.host\", \"event_type\": \"image.upload\", \"priority\": \"INFO\", \"payload\": {\"id\": \"img\", \"owner\": \"p\", \"size\": 42}, \"timestamp\": \"2026-11-02 10:01:07.009973\"}"}`
+	in := body + "\n\n" + "not json\n" + body
+	var out bytes.Buffer
+	if err := convertStream(conv, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines for 3 bodies:\n%s", len(lines), out.String())
+	}
+	var first struct {
+		Samples []map[string]any
+		Events  []map[string]any
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Samples) != 1 || first.Samples[0]["name"] != "image.size" || first.Samples[0]["volume"] != 42.0 {
+		t.Errorf("samples %v", first.Samples)
+	}
+	if len(first.Events) != 1 || first.Events[0]["event_type"] != "image.upload" {
+		t.Errorf("events %v", first.Events)
+	}
+	if !strings.HasPrefix(lines[1], `{"error":"malformed notification`) {
+		t.Errorf("error line %s", lines[1])
+	}
+	if lines[2] != lines[0] {
+		t.Errorf("same body, different output")
+	}
+}
+
+func TestDispatchExitCodes(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := dispatch([]string{"nope"}, &out, &errOut); code != 2 {
+		t.Errorf("unknown command: exit %d", code)
+	}
+	if code := dispatch([]string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "meterflow ") {
+		t.Errorf("version: exit %d, %q", code, out.String())
+	}
+	if code := dispatch([]string{"convert", "--bogus"}, &out, &errOut); code != 2 {
+		t.Errorf("bad flag: exit %d", code)
+	}
+	if code := dispatch([]string{"run", "--help"}, &out, &errOut); code != 0 {
+		t.Errorf("run --help: exit %d", code)
+	}
+}

@@ -159,7 +159,10 @@ func (s *Service) connectNATS() error {
 		return errors.New("embedded JetStream needs a data directory (--data)")
 	}
 	if s.cfg.Server.Logger == nil {
-		s.cfg.Server.Logger = watermill.NewSlogLogger(s.log.With("component", "nats-server"))
+		// the embedded server's notices (its banner, its config) are debug
+		// output for meterflow; its warnings and errors stay as they are
+		s.cfg.Server.Logger = watermill.NewSlogLoggerWithLevelMapping(s.log.With("component", "nats-server"),
+			map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
 	}
 	if s.server, err = jst.StartServer(s.cfg.Server); err != nil {
 		return err

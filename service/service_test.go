@@ -1,67 +1,28 @@
 package service
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"meterflow/internal/testenv"
 	"meterflow/routes"
 	amqpt "meterflow/transport/amqp"
 	jst "meterflow/transport/jetstream"
 )
 
-const corpusPath = "../testdata/ceilometer-19.jsonl"
-
-type corpusCase struct {
-	Name       string `json:"name"`
-	Exchange   string `json:"exchange"`
-	RoutingKey string `json:"routing_key"`
-	Body       string `json:"body"`
-}
-
-func loadCorpus(t testing.TB) []corpusCase {
-	t.Helper()
-	f, err := os.Open(corpusPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var cases []corpusCase
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var c corpusCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, c)
-	}
-	return cases
-}
-
-func rabbitURL() string {
-	if u := os.Getenv("MF_RABBIT_URL"); u != "" {
-		return u
-	}
-	return "amqp://guest:guest@127.0.0.1:5672/"
-}
-
 // testEnv is one hermetic meterflow: an embedded JetStream on a free port
 // in a temp dir, and AMQP queues under a prefix and oslo topic of its own.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *Service
 	topic  string
 	prefix string
@@ -70,34 +31,25 @@ type testEnv struct {
 	cancel context.CancelFunc
 }
 
-func allExchanges(cases []corpusCase) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range cases {
-		if !seen[c.Exchange] {
-			seen[c.Exchange] = true
-			out = append(out, c.Exchange)
-		}
-	}
-	return out
-}
-
-func startEnv(t *testing.T, exchanges []string, mutate func(*Config)) *testEnv {
+func newEnv(t testing.TB, exchanges []string, mutate func(*Config)) *testEnv {
 	t.Helper()
-	id := fmt.Sprintf("%x", rand.Uint32())
-	e := &testEnv{t: t, topic: "mftest_" + id, prefix: "mftest-" + id}
+	e := &testEnv{t: t}
+	e.topic, e.prefix = testenv.Names(t, amqpt.DefaultPriorities...)
 	e.cfg = Config{
-		AMQP: amqpt.Config{
-			Brokers: []string{rabbitURL()}, Exchanges: exchanges, QueuePrefix: e.prefix,
-		},
+		AMQP:            amqpt.Config{Brokers: []string{testenv.RabbitURL()}, Exchanges: exchanges, QueuePrefix: e.prefix, Logger: quietLogger()},
 		Topics:          []string{e.topic},
 		Server:          jst.ServerConfig{DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0"},
 		ShutdownTimeout: 10 * time.Second,
+		Logger:          quietLogger(),
 	}
 	if mutate != nil {
 		mutate(&e.cfg)
 	}
-	t.Cleanup(func() { deleteQueues(e.cfg.AMQP, e.topic) })
+	return e
+}
+
+func startEnv(t testing.TB, exchanges []string, mutate func(*Config)) *testEnv {
+	e := newEnv(t, exchanges, mutate)
 	e.start()
 	return e
 }
@@ -140,150 +92,53 @@ func (e *testEnv) stop() {
 	e.cancel = nil
 }
 
-func deleteQueues(cfg amqpt.Config, topic string) {
-	conn, err := amqp.Dial(rabbitURL())
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return
-	}
-	prios := cfg.Priorities
-	if len(prios) == 0 {
-		prios = amqpt.DefaultPriorities
-	}
-	for _, p := range prios {
-		_, _ = ch.QueueDelete(cfg.QueuePrefix+"."+topic+"."+p, false, false, false)
-	}
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// publishRaw publishes bodies exactly as given, with publisher confirms.
-func publishRaw(t testing.TB, exchange, routingKey string, bodies ...[]byte) {
-	t.Helper()
-	conn, err := amqp.Dial(rabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.ExchangeDeclarePassive(exchange, "topic", false, false, false, false, nil); err != nil {
-		t.Fatalf("exchange %s: %v", exchange, err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		t.Fatal(err)
-	}
-	var confirms []*amqp.DeferredConfirmation
-	for _, b := range bodies {
-		dc, err := ch.PublishWithDeferredConfirm(exchange, routingKey, false, false, amqp.Publishing{ContentType: "application/json", Body: b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		confirms = append(confirms, dc)
-	}
-	for _, dc := range confirms {
-		if ok, err := dc.WaitContext(context.Background()); !ok || err != nil {
-			t.Fatalf("publish not confirmed: %v", err)
-		}
-	}
+type innerMessage struct {
+	EventType string `json:"event_type"`
+	MessageID string `json:"message_id"`
 }
 
-// waitStored waits until stream holds want messages (and stays there a moment).
-func waitStored(t testing.TB, js jetstream.JetStream, stream string, want uint64) jetstream.StreamState {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var st jetstream.StreamState
-	for time.Now().Before(deadline) {
-		s, err := js.Stream(context.Background(), stream)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(">"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		st = info.State
-		if st.Msgs >= want {
-			time.Sleep(300 * time.Millisecond)
-			info, _ = s.Info(context.Background(), jetstream.WithSubjectFilter(">"))
-			return info.State
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s holds %d messages, want %d", stream, st.Msgs, want)
-	return st
-}
-
-// readAll returns every message of a stream.
-func readAll(t testing.TB, js jetstream.JetStream, stream string) []jetstream.Msg {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
-	if err != nil {
+func inner(t testing.TB, body []byte) innerMessage {
+	var outer map[string]string
+	var m innerMessage
+	if err := json.Unmarshal(body, &outer); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := js.Stream(ctx, stream)
-	info, _ := s.Info(ctx)
-	var out []jetstream.Msg
-	for uint64(len(out)) < info.State.Msgs {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			out = append(out, m)
-		}
-		if batch.Error() != nil {
-			t.Fatal(batch.Error())
-		}
+	if err := json.Unmarshal([]byte(outer["oslo.message"]), &m); err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return m
 }
 
 func TestBridgeStoresCorpusBodiesUnchangedAndOnceEvenWhenPublishedTwice(t *testing.T) {
-	cases := loadCorpus(t)
-	env := startEnv(t, allExchanges(cases), nil)
-	for round := 0; round < 2; round++ {
-		for _, c := range cases {
-			prio := strings.TrimPrefix(c.RoutingKey, "notifications.")
-			publishRaw(t, c.Exchange, env.topic+"."+prio, []byte(c.Body))
-		}
-	}
+	cases := testenv.Corpus(t)
+	env := startEnv(t, testenv.Exchanges(cases), nil)
+	testenv.PublishCases(t, env.topic, cases)
+	testenv.PublishCases(t, env.topic, cases)
 	js := env.svc.JetStream()
-	st := waitStored(t, js, StreamNotifications, uint64(len(cases)))
-	if st.Msgs != uint64(len(cases)) {
-		t.Fatalf("stored %d messages for %d distinct notifications published twice", st.Msgs, len(cases))
+	if got := testenv.WaitStored(t, js, StreamNotifications, uint64(len(cases))); got != uint64(len(cases)) {
+		t.Fatalf("stored %d messages for %d distinct notifications published twice", got, len(cases))
 	}
-	want := map[string]corpusCase{}
+	want := map[string]testenv.Case{}
 	for _, c := range cases {
 		want[c.Body] = c
 	}
-	for _, m := range readAll(t, js, StreamNotifications) {
+	for _, m := range testenv.ReadAll(t, js, StreamNotifications) {
 		c, ok := want[string(m.Data())]
 		if !ok {
 			t.Fatalf("stored body is not byte-identical to any published body: %.200s", m.Data())
 		}
 		delete(want, string(m.Data()))
-		var inner struct {
-			EventType string `json:"event_type"`
-			MessageID string `json:"message_id"`
-			Priority  string `json:"priority"`
-		}
-		var outer map[string]string
-		_ = json.Unmarshal(m.Data(), &outer)
-		_ = json.Unmarshal([]byte(outer["oslo.message"]), &inner)
-		prio := strings.TrimPrefix(c.RoutingKey, "notifications.")
-		if wantSubj := routes.NotificationSubject(c.Exchange, prio, inner.EventType); m.Subject() != wantSubj {
+		in := inner(t, m.Data())
+		if wantSubj := routes.NotificationSubject(c.Exchange, c.Priority(), in.EventType); m.Subject() != wantSubj {
 			t.Errorf("%s stored on %s, want %s", c.Name, m.Subject(), wantSubj)
 		}
 		h := m.Headers()
-		if h.Get(routes.HeaderMsgID) != inner.MessageID || h.Get(routes.HeaderExchange) != c.Exchange ||
-			h.Get(routes.HeaderEventType) != inner.EventType || h.Get(routes.HeaderRoutingKey) != env.topic+"."+prio {
+		if h.Get(routes.HeaderMsgID) != in.MessageID || h.Get(routes.HeaderExchange) != c.Exchange ||
+			h.Get(routes.HeaderEventType) != in.EventType || h.Get(routes.HeaderRoutingKey) != env.topic+"."+c.Priority() {
 			t.Errorf("%s headers %v", c.Name, h)
 		}
 	}
@@ -293,7 +148,7 @@ func TestBridgeStoresCorpusBodiesUnchangedAndOnceEvenWhenPublishedTwice(t *testi
 }
 
 func TestBridgeDeadLettersPoisonBodiesAndKeepsFlowing(t *testing.T) {
-	cases := loadCorpus(t)[:20]
+	cases := testenv.Corpus(t)[:20]
 	env := startEnv(t, []string{"nova"}, func(c *Config) { c.MaxBodyBytes = 100_000 })
 	poison := map[string]string{
 		"not json":            `{"oslo.version": "2.0", "oslo.message": `,
@@ -305,16 +160,16 @@ func TestBridgeDeadLettersPoisonBodiesAndKeepsFlowing(t *testing.T) {
 	}
 	key := env.topic + ".info"
 	for _, body := range poison {
-		publishRaw(t, "nova", key, []byte(body))
+		testenv.Publish(t, "nova", key, []byte(body))
 	}
 	for _, c := range cases {
-		publishRaw(t, "nova", key, []byte(c.Body))
+		testenv.Publish(t, "nova", key, []byte(c.Body))
 	}
 	js := env.svc.JetStream()
-	waitStored(t, js, StreamNotifications, uint64(len(cases)))
-	waitStored(t, js, StreamDeadLetter, uint64(len(poison)))
+	testenv.WaitStored(t, js, StreamNotifications, uint64(len(cases)))
+	testenv.WaitStored(t, js, StreamDeadLetter, uint64(len(poison)))
 	reasons := map[string]bool{}
-	for _, m := range readAll(t, js, StreamDeadLetter) {
+	for _, m := range testenv.ReadAll(t, js, StreamDeadLetter) {
 		reason := m.Headers().Get(routes.HeaderReason)
 		if reason == "" {
 			t.Errorf("dead letter without a reason: %.80s", m.Data())
@@ -330,16 +185,8 @@ func TestBridgeDeadLettersPoisonBodiesAndKeepsFlowing(t *testing.T) {
 	for r := range reasons {
 		t.Logf("reason: %s", r)
 	}
-	// nothing is left unacked on RabbitMQ
-	conn, _ := amqp.Dial(rabbitURL())
-	defer conn.Close()
-	ch, _ := conn.Channel()
-	q, err := ch.QueueDeclarePassive(env.prefix+"."+env.topic+".info", false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q.Messages != 0 {
-		t.Errorf("%d messages still in the queue", q.Messages)
+	if n := testenv.QueueDepth(t, env.prefix+"."+env.topic+".info"); n != 0 {
+		t.Errorf("%d messages still in the queue", n)
 	}
 }
 
@@ -348,15 +195,11 @@ func TestBridgeDeadLettersPoisonBodiesAndKeepsFlowing(t *testing.T) {
 // body RabbitMQ delivered: a plain AMQP twin queue bound like meterflow's
 // receives the same deliveries for comparison.
 func TestBridgeStoresWhatOsloMessagingPublishes(t *testing.T) {
-	if _, err := exec.LookPath("/usr/bin/python3"); err != nil {
-		t.Fatal("needs Debian's /usr/bin/python3 with python3-oslo.messaging")
-	}
-	cases := loadCorpus(t)
-	exchanges := allExchanges(cases)
+	cases := testenv.Corpus(t)
+	exchanges := testenv.Exchanges(cases)
 	env := startEnv(t, exchanges, nil)
 
-	// the twin queue
-	conn, err := amqp.Dial(rabbitURL())
+	conn, err := amqp.Dial(testenv.RabbitURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,10 +217,12 @@ func TestBridgeStoresWhatOsloMessagingPublishes(t *testing.T) {
 		}
 	}
 
-	emit := exec.Command("/usr/bin/python3", "../../shared/tools/oslo_emit.py", "--url", "rabbit://guest:guest@127.0.0.1:5672/", "--topic", env.topic, "--cases", corpusPath)
+	emitter := filepath.Join(testenv.Root(), "..", "shared", "tools", "oslo_emit.py")
+	emit := exec.Command("/usr/bin/python3", emitter, "--url", "rabbit://guest:guest@127.0.0.1:5672/", "--topic", env.topic,
+		"--cases", filepath.Join(testenv.Root(), "testdata", "ceilometer-19.jsonl"))
 	out, err := emit.CombinedOutput()
 	if err != nil {
-		t.Fatalf("oslo_emit: %v\n%s", err, out)
+		t.Fatalf("oslo_emit (needs Debian's python3-oslo.messaging): %v\n%s", err, out)
 	}
 	t.Logf("oslo_emit: %s", strings.TrimSpace(string(out)))
 
@@ -396,11 +241,10 @@ func TestBridgeStoresWhatOsloMessagingPublishes(t *testing.T) {
 		}
 	}
 	js := env.svc.JetStream()
-	st := waitStored(t, js, StreamNotifications, uint64(len(cases)))
-	if st.Msgs != uint64(len(cases)) {
-		t.Fatalf("stored %d, want %d", st.Msgs, len(cases))
+	if got := testenv.WaitStored(t, js, StreamNotifications, uint64(len(cases))); got != uint64(len(cases)) {
+		t.Fatalf("stored %d, want %d", got, len(cases))
 	}
-	for _, m := range readAll(t, js, StreamNotifications) {
+	for _, m := range testenv.ReadAll(t, js, StreamNotifications) {
 		d, ok := delivered[string(m.Data())]
 		if !ok {
 			t.Fatalf("stored body differs from every delivered body: %.200s", m.Data())
@@ -410,16 +254,4 @@ func TestBridgeStoresWhatOsloMessagingPublishes(t *testing.T) {
 		}
 		delete(delivered, string(m.Data()))
 	}
-}
-
-func amqpConfig(exchanges []string, prefix string) amqpt.Config {
-	return amqpt.Config{Brokers: []string{rabbitURL()}, Exchanges: exchanges, QueuePrefix: prefix, Logger: quietLogger()}
-}
-
-func serverConfig(dir string) jst.ServerConfig {
-	return jst.ServerConfig{DataDir: dir, ListenAddr: "127.0.0.1:0"}
-}
-
-func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -1,0 +1,239 @@
+package processors
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"meterflow/processors/jsonv"
+)
+
+// MeterMessage is a sample as Ceilometer's publishers send it
+// (ceilometer.publisher.utils.meter_message_from_counter): counter_* field
+// names, message_id = the sample's id, and message_signature, an HMAC of
+// the other fields with secret ("" when secret is empty).
+func MeterMessage(s *Sample, secret string) *jsonv.Object {
+	m := jsonv.NewObject(13)
+	m.Set("source", s.Source)
+	m.Set("counter_name", s.Name)
+	m.Set("counter_type", s.Type)
+	m.Set("counter_unit", s.Unit)
+	m.Set("counter_volume", s.Volume)
+	m.Set("user_id", s.UserID)
+	m.Set("project_id", s.ProjectID)
+	m.Set("resource_id", s.ResourceID)
+	m.Set("timestamp", s.Timestamp)
+	m.Set("resource_metadata", orEmpty(s.ResourceMetadata))
+	m.Set("message_id", s.ID)
+	m.Set("monotonic_time", nil)
+	m.Set("message_signature", Signature(m, secret))
+	return m
+}
+
+// EventMessage is an event as Ceilometer's publishers send it
+// (utils.message_from_event): Event.serialize() with traits as
+// [name, dtype, value] triples, and message_signature.
+func EventMessage(e *Event, secret string) *jsonv.Object {
+	m := jsonv.NewObject(6)
+	m.Set("message_id", e.MessageID)
+	m.Set("event_type", e.EventType)
+	m.Set("generated", e.Generated)
+	traits := make([]any, len(e.Traits))
+	for i, t := range e.Traits {
+		traits[i] = []any{t.Name, int64(t.Type), t.Value}
+	}
+	m.Set("traits", traits)
+	m.Set("raw", orEmpty(e.Raw))
+	m.Set("message_signature", Signature(m, secret))
+	return m
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return jsonv.NewObject(0)
+	}
+	return v
+}
+
+// SampleFromMessage reads a sample back from a MeterMessage (as stored on
+// meterflow's sample subjects). It does not check the signature.
+func SampleFromMessage(v any) (Sample, error) {
+	m, ok := v.(*jsonv.Object)
+	if !ok {
+		return Sample{}, fmt.Errorf("%w: a meter message must be an object", ErrMalformed)
+	}
+	str := func(key string) (string, error) {
+		x, _ := m.Get(key)
+		switch x := x.(type) {
+		case string:
+			return x, nil
+		case nil:
+			return "", nil
+		default:
+			return "", fmt.Errorf("%w: meter message %s is not a string", ErrMalformed, key)
+		}
+	}
+	var s Sample
+	var err error
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"counter_name", &s.Name}, {"counter_type", &s.Type}, {"counter_unit", &s.Unit}, {"timestamp", &s.Timestamp}, {"source", &s.Source}, {"message_id", &s.ID}} {
+		if *f.dst, err = str(f.key); err != nil {
+			return Sample{}, err
+		}
+	}
+	if s.Name == "" {
+		return Sample{}, fmt.Errorf("%w: meter message without counter_name", ErrMalformed)
+	}
+	s.Volume, _ = m.Get("counter_volume")
+	s.UserID, _ = m.Get("user_id")
+	s.ProjectID, _ = m.Get("project_id")
+	s.ResourceID, _ = m.Get("resource_id")
+	s.ResourceMetadata, _ = m.Get("resource_metadata")
+	return s, nil
+}
+
+// EventFromMessage reads an event back from an EventMessage.
+func EventFromMessage(v any) (Event, error) {
+	m, ok := v.(*jsonv.Object)
+	if !ok {
+		return Event{}, fmt.Errorf("%w: an event message must be an object", ErrMalformed)
+	}
+	var e Event
+	get := func(k string) string {
+		x, _ := m.Get(k)
+		s, _ := x.(string)
+		return s
+	}
+	e.MessageID, e.EventType, e.Generated = get("message_id"), get("event_type"), get("generated")
+	if e.EventType == "" {
+		return Event{}, fmt.Errorf("%w: event message without event_type", ErrMalformed)
+	}
+	traits, _ := m.Get("traits")
+	list, _ := traits.([]any)
+	for _, t := range list {
+		triple, ok := t.([]any)
+		if !ok || len(triple) != 3 {
+			return Event{}, fmt.Errorf("%w: event trait is not [name, dtype, value]", ErrMalformed)
+		}
+		name, _ := triple[0].(string)
+		dtype, _ := triple[1].(int64)
+		e.Traits = append(e.Traits, Trait{Name: name, Type: TraitType(dtype), Value: triple[2]})
+	}
+	e.Raw, _ = m.Get("raw")
+	return e, nil
+}
+
+// Signature is Ceilometer's compute_signature: an HMAC-SHA256 over the
+// message's keys (sorted, nested objects flattened as "a:b") and the
+// Python str() of their values, skipping message_signature. "" when secret
+// is empty.
+func Signature(msg *jsonv.Object, secret string) string {
+	if secret == "" {
+		return ""
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	var buf []byte
+	keypairs(msg, "", func(name string, v any) {
+		if name == "message_signature" {
+			return
+		}
+		mac.Write([]byte(name))
+		buf = appendSigValue(buf[:0], v)
+		mac.Write(buf)
+	})
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// keypairs is utils.recursive_keypairs: sorted keys, nested dicts joined
+// with ":".
+func keypairs(o *jsonv.Object, prefix string, f func(string, any)) {
+	keys := o.Keys()
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, _ := o.Get(k)
+		name := prefix + k
+		if sub, ok := v.(*jsonv.Object); ok {
+			keypairs(sub, name+":", f)
+			continue
+		}
+		f(name, v)
+	}
+}
+
+// appendSigValue appends str(value) as compute_signature sees it: lists
+// went through decode_unicode, which turned their strings into bytes and
+// sorted their dicts, so they print as [b'x', {b'k': 1}].
+func appendSigValue(dst []byte, v any) []byte {
+	if list, ok := v.([]any); ok {
+		return appendDecoded(dst, list)
+	}
+	return append(dst, jsonv.PyStr(v)...)
+}
+
+func appendDecoded(dst []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		return appendPyBytes(dst, v)
+	case []any:
+		dst = append(dst, '[')
+		for i, x := range v {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = appendDecoded(dst, x)
+		}
+		return append(dst, ']')
+	case *jsonv.Object:
+		keys := v.Keys()
+		sort.Strings(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			x, _ := v.Get(k)
+			dst = appendPyBytes(dst, k)
+			dst = append(dst, ": "...)
+			dst = appendDecoded(dst, x)
+		}
+		return append(dst, '}')
+	case *big.Int, int64, float64, bool, nil:
+		return append(dst, jsonv.PyRepr(v)...)
+	default:
+		return append(dst, jsonv.PyRepr(v)...)
+	}
+}
+
+// appendPyBytes appends repr(s.encode('utf-8')).
+func appendPyBytes(dst []byte, s string) []byte {
+	quote := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		quote = '"'
+	}
+	dst = append(dst, 'b', quote)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == quote || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\t':
+			dst = append(dst, `\t`...)
+		case c == '\n':
+			dst = append(dst, `\n`...)
+		case c == '\r':
+			dst = append(dst, `\r`...)
+		case c < 0x20 || c >= 0x7f:
+			const hexdigits = "0123456789abcdef"
+			dst = append(dst, '\\', 'x', hexdigits[c>>4], hexdigits[c&15])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, quote)
+}

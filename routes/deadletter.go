@@ -19,7 +19,7 @@ const DeadLetterPrefix = "deadletter"
 // It is Watermill's poison-queue middleware with meterflow's filter; dead
 // letters are deduplicated by a hash of their body.
 func DeadLetter(pub message.Publisher, route string) (message.HandlerMiddleware, error) {
-	return middleware.PoisonQueueWithFilter(deadLetterIDs{pub}, DeadLetterPrefix+"."+Token(route), IsPermanent)
+	return middleware.PoisonQueueWithFilter(deadLetterIDs{pub}, DeadLetterPrefix+"."+Tokens(route), IsPermanent)
 }
 
 // deadLetterIDs gives every dead letter a Nats-Msg-Id derived from its body,

@@ -10,15 +10,17 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"meterflow/processors/convert"
 	"meterflow/routes"
+	"meterflow/sinks"
 	amqpt "meterflow/transport/amqp"
 	jst "meterflow/transport/jetstream"
 )
@@ -26,8 +28,14 @@ import (
 // Stream names.
 const (
 	StreamNotifications = "NOTIFICATIONS"
+	StreamSamples       = "SAMPLES"
+	StreamEvents        = "EVENTS"
 	StreamDeadLetter    = "DEADLETTER"
 )
+
+// ProcessDurable is the durable consumer on NOTIFICATIONS that every
+// meterflow process shares: they split the notifications between them.
+const ProcessDurable = "process"
 
 // Config is everything a Service needs. Zero values mean the documented
 // defaults of each part.
@@ -47,10 +55,32 @@ type Config struct {
 	// NATSURL is empty.
 	Server jst.ServerConfig
 
-	// Notifications and DeadLetter configure the streams' limits; names and
-	// subjects are fixed.
+	// Notifications, Samples, Events and DeadLetter configure the streams'
+	// limits; names and subjects are fixed.
 	Notifications jst.StreamConfig
+	Samples       jst.StreamConfig
+	Events        jst.StreamConfig
 	DeadLetter    jst.StreamConfig
+
+	// BridgeOnly runs the bridge alone: no conversion, no sinks.
+	// Default: false.
+	BridgeOnly bool
+	// Convert selects the meter and event definitions.
+	Convert convert.Config
+	// PipelineFile and EventPipelineFile are Ceilometer's pipeline.yaml and
+	// event_pipeline.yaml. Default: /etc/ceilometer/<name> when it exists
+	// (unless Convert.NoEtc), else the shipped ones.
+	PipelineFile, EventPipelineFile string
+	// Secret signs samples and events (Ceilometer's telemetry_secret).
+	// Default: sinks.DefaultSecret.
+	Secret string
+	// ProcessConcurrency is how many notifications one process converts at
+	// once. Default: 256.
+	ProcessConcurrency int
+	// SinkBatch and SinkBatchWait bound the batches handed to a sink.
+	// Defaults: 100 and 50ms.
+	SinkBatch     int
+	SinkBatchWait time.Duration
 
 	// MaxBodyBytes: larger AMQP bodies are dead-lettered.
 	// Default: routes.DefaultMaxBodyBytes.
@@ -78,6 +108,28 @@ func (c *Config) setDefaults() {
 	if c.Notifications.Description == "" {
 		c.Notifications.Description = "oslo.messaging notifications as received from RabbitMQ, deduplicated by message_id"
 	}
+	c.Samples.Name = StreamSamples
+	c.Samples.Subjects = []string{routes.SamplesPrefix + ".>"}
+	if c.Samples.Description == "" {
+		c.Samples.Description = "samples per pipeline sink: samples.<sink>.<meter>, Ceilometer's meter message format"
+	}
+	c.Events.Name = StreamEvents
+	c.Events.Subjects = []string{routes.EventsPrefix + ".>"}
+	if c.Events.Description == "" {
+		c.Events.Description = "events per pipeline sink: events.<sink>.<event_type>, Ceilometer's event message format"
+	}
+	if c.Secret == "" {
+		c.Secret = sinks.DefaultSecret
+	}
+	if c.ProcessConcurrency == 0 {
+		c.ProcessConcurrency = 256
+	}
+	if c.SinkBatch == 0 {
+		c.SinkBatch = 100
+	}
+	if c.SinkBatchWait == 0 {
+		c.SinkBatchWait = 50 * time.Millisecond
+	}
 	c.DeadLetter.Name = StreamDeadLetter
 	c.DeadLetter.Subjects = []string{routes.DeadLetterPrefix + ".>"}
 	if c.DeadLetter.Description == "" {
@@ -101,6 +153,8 @@ type Service struct {
 	pub    *jst.Publisher
 	sub    *amqpt.Subscriber
 	router *message.Router
+	defs   atomic.Pointer[routes.Definitions]
+	sinks  []sinks.Sink
 
 	closeOnce sync.Once
 	closeErr  error
@@ -122,7 +176,11 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 	if s.js, err = jetstream.New(s.nc); err != nil {
 		return nil, err
 	}
-	for _, sc := range []jst.StreamConfig{cfg.Notifications, cfg.DeadLetter} {
+	streams := []jst.StreamConfig{cfg.Notifications, cfg.DeadLetter}
+	if !cfg.BridgeOnly {
+		streams = append(streams, cfg.Samples, cfg.Events)
+	}
+	for _, sc := range streams {
 		if _, err := jst.EnsureStream(ctx, s.js, sc); err != nil {
 			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
@@ -140,6 +198,11 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 	}
 	for _, topic := range cfg.Topics {
 		if err := s.addBridge(topic); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.BridgeOnly {
+		if err := s.addProcessing(); err != nil {
 			return nil, err
 		}
 	}
@@ -176,25 +239,8 @@ func (s *Service) connectNATS() error {
 // never be stored, retry what failed to store, then nack (RabbitMQ
 // redelivers it; JetStream deduplicates it).
 func (s *Service) addBridge(topic string) error {
-	deadLetter, err := routes.DeadLetter(s.pub, "bridge")
-	if err != nil {
-		return err
-	}
 	bridge := &routes.Bridge{Publisher: s.pub, MaxBodyBytes: s.cfg.MaxBodyBytes}
-	h := s.router.AddConsumerHandler("bridge-"+topic, topic, s.sub, bridge.Handle)
-	h.AddMiddleware(
-		deadLetter,
-		routes.RecoverAsPermanent,
-		middleware.Retry{
-			MaxRetries:      5,
-			InitialInterval: 100 * time.Millisecond,
-			MaxInterval:     5 * time.Second,
-			Multiplier:      2,
-			ShouldRetry:     func(p middleware.RetryParams) bool { return !routes.IsPermanent(p.Err) },
-			Logger:          watermill.NewSlogLogger(s.log),
-		}.Middleware,
-	)
-	return nil
+	return s.addRoute("bridge-"+topic, "bridge", topic, s.sub, bridge.Handle)
 }
 
 // JetStream returns the service's JetStream context (for tests and tools).
@@ -242,6 +288,11 @@ func (s *Service) closeTransports() {
 	}
 	if s.pub != nil {
 		_ = s.pub.Close()
+	}
+	for _, sk := range s.sinks {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		_ = sk.Close(ctx)
+		cancel()
 	}
 	if s.nc != nil {
 		_ = s.nc.Drain()

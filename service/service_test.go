@@ -38,6 +38,7 @@ func newEnv(t testing.TB, exchanges []string, mutate func(*Config)) *testEnv {
 	e.cfg = Config{
 		AMQP:            amqpt.Config{Brokers: []string{testenv.RabbitURL()}, Exchanges: exchanges, QueuePrefix: e.prefix, Logger: quietLogger()},
 		Topics:          []string{e.topic},
+		BridgeOnly:      true,
 		Server:          jst.ServerConfig{DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0"},
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          quietLogger(),

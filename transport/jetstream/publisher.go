@@ -305,3 +305,32 @@ func (p *Publisher) Close() error {
 	<-done
 	return err
 }
+
+// PublishEach publishes msgs[i] to subjects[i], all asynchronously, and
+// returns once JetStream acknowledged every one, or with the errors of those
+// it did not (one *PublishError per failed message, joined). It is how one
+// input fans out to many subjects with a single round of waiting.
+func (p *Publisher) PublishEach(ctx context.Context, subjects []string, msgs []*message.Message) error {
+	if len(subjects) != len(msgs) {
+		return fmt.Errorf("%w: %d subjects for %d messages", ErrInvalidOption, len(subjects), len(msgs))
+	}
+	var errs []error
+	futures := make([]*PublishFuture, len(msgs))
+	for i, m := range msgs {
+		f, err := p.PublishAsync(ctx, subjects[i], m)
+		if err != nil {
+			errs = append(errs, &PublishError{Index: i, UUID: m.UUID, MsgID: p.cfg.MsgID(m), Err: err})
+			continue
+		}
+		futures[i] = f
+	}
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		if _, err := f.Wait(ctx); err != nil {
+			errs = append(errs, &PublishError{Index: i, UUID: f.uuid, MsgID: f.msgID, Err: err})
+		}
+	}
+	return errors.Join(errs...)
+}

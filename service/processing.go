@@ -1,0 +1,160 @@
+package service
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"meterflow/definitions"
+	"meterflow/processors/convert"
+	"meterflow/processors/pipeline"
+	"meterflow/routes"
+	"meterflow/sinks"
+	jst "meterflow/transport/jetstream"
+)
+
+// Where Ceilometer looks for an operator's pipelines first.
+const (
+	EtcPipeline      = "/etc/ceilometer/pipeline.yaml"
+	EtcEventPipeline = "/etc/ceilometer/event_pipeline.yaml"
+)
+
+// LoadDefinitions loads what the processing route needs: the converter and
+// both pipelines. Every error names its file (and line, field).
+func LoadDefinitions(cfg Config) (*routes.Definitions, error) {
+	conv, err := convert.Load(cfg.Convert)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := loadPipeline(cfg.PipelineFile, EtcPipeline, definitions.Pipeline, pipeline.Samples, cfg.Convert.NoEtc)
+	if err != nil {
+		return nil, err
+	}
+	events, err := loadPipeline(cfg.EventPipelineFile, EtcEventPipeline, definitions.EventPipeline, pipeline.Events, cfg.Convert.NoEtc)
+	if err != nil {
+		return nil, err
+	}
+	return &routes.Definitions{Converter: conv, Samples: samples, Events: events}, nil
+}
+
+func loadPipeline(file, etc, shipped string, kind pipeline.Kind, noEtc bool) (*pipeline.Config, error) {
+	if file != "" {
+		return pipeline.LoadFile(file, kind)
+	}
+	if !noEtc {
+		if st, err := os.Stat(etc); err == nil && !st.IsDir() {
+			return pipeline.LoadFile(etc, kind)
+		}
+	}
+	return pipeline.LoadFS(definitions.Ceilometer, shipped, kind)
+}
+
+// addProcessing registers the processing route (NOTIFICATIONS → convert →
+// per-sink subjects) and one delivery route per publisher of every
+// pipeline sink.
+func (s *Service) addProcessing() error {
+	defs, err := LoadDefinitions(s.cfg)
+	if err != nil {
+		return err
+	}
+	for _, skipped := range defs.Converter.Skipped {
+		s.log.Warn("meter definition skipped", "error", skipped)
+	}
+	s.defs.Store(defs)
+	wlog := watermill.NewSlogLogger(s.log)
+
+	proc := &routes.Process{Definitions: &s.defs, Publisher: s.pub, Secret: s.cfg.Secret, Logger: s.log}
+	conc := s.cfg.ProcessConcurrency
+	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
+		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,
+		MaxAckPending: 4 * conc, PullMaxMessages: conc, Logger: wlog,
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.addRoute("process", "process", routes.NotificationsPrefix+".>", sub, proc.Handle); err != nil {
+		return err
+	}
+
+	type target struct {
+		kind    string
+		cfg     *pipeline.Config
+		stream  string
+		subject func(sink string) string
+	}
+	for _, tg := range []target{
+		{"samples", defs.Samples, StreamSamples, func(k string) string { return routes.SamplesPrefix + "." + routes.Token(k) + ".>" }},
+		{"events", defs.Events, StreamEvents, func(k string) string { return routes.EventsPrefix + "." + routes.Token(k) + ".>" }},
+	} {
+		for _, sink := range tg.cfg.Sinks {
+			for i, pubURL := range sink.Publishers {
+				if err := s.addDelivery(tg.kind, tg.stream, tg.subject(sink.Name), sink.Name, i, pubURL); err != nil {
+					return fmt.Errorf("%s: sink %q: publisher %s: %w", tg.cfg.File, sink.Name, sinks.Redact(pubURL), err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) addDelivery(kind, stream, subject, sinkName string, index int, pubURL string) error {
+	sk, err := sinks.New(pubURL, sinks.Options{Logger: s.log.With("sink", sinkName), Secret: s.cfg.Secret, Name: sinkName})
+	if err != nil {
+		return err
+	}
+	if _, ok := sk.(sinks.JetStream); ok {
+		return nil // the messages stay in their subjects
+	}
+	var handler message.NoPublishHandlerFunc
+	d := routes.NewDelivery(sk, s.cfg.SinkBatch, s.cfg.SinkBatchWait)
+	switch _, isSamples := sk.(sinks.SampleSink); {
+	case kind == "samples" && isSamples:
+		handler = d.HandleSample
+	case kind == "events":
+		if _, ok := sk.(sinks.EventSink); !ok {
+			return fmt.Errorf("%s does not take events", sinks.Redact(pubURL))
+		}
+		handler = d.HandleEvent
+	default:
+		return fmt.Errorf("%s does not take samples", sinks.Redact(pubURL))
+	}
+	s.sinks = append(s.sinks, sk)
+	name := fmt.Sprintf("%s-%s-%d", kind, routes.Token(sinkName), index)
+	conc := 2 * s.cfg.SinkBatch
+	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
+		Durable: "sink_" + name, Stream: stream, Concurrency: conc, MaxAckPending: 2 * conc,
+		PullMaxMessages: conc, Logger: watermill.NewSlogLogger(s.log),
+	})
+	if err != nil {
+		return err
+	}
+	return s.addRoute("sink-"+name, "sink."+routes.Token(sinkName), subject, sub, handler)
+}
+
+// addRoute registers a handler with meterflow's middleware: dead-letter
+// what can never succeed (on deadletter.<deadLetter>), turn panics into
+// dead letters, retry the rest with backoff before nacking.
+func (s *Service) addRoute(name, deadLetter, topic string, sub message.Subscriber, h message.NoPublishHandlerFunc) error {
+	dl, err := routes.DeadLetter(s.pub, deadLetter)
+	if err != nil {
+		return err
+	}
+	handler := s.router.AddConsumerHandler(name, topic, sub, h)
+	handler.AddMiddleware(
+		dl,
+		routes.RecoverAsPermanent,
+		middleware.Retry{
+			MaxRetries:      3,
+			InitialInterval: 100 * time.Millisecond,
+			MaxInterval:     2 * time.Second,
+			Multiplier:      2,
+			ShouldRetry:     func(p middleware.RetryParams) bool { return !routes.IsPermanent(p.Err) },
+			Logger:          watermill.NewSlogLogger(s.log),
+		}.Middleware,
+	)
+	return nil
+}

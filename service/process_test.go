@@ -206,3 +206,85 @@ func field(v any, key string) string {
 	s, _ := x.(string)
 	return s
 }
+
+// corpusSetup loads the shipped-definitions corpus and writes a pipeline
+// sending every sample to one memtest sink and every event to another.
+func corpusSetup(t *testing.T) (cases []testenv.Case, wantSamples, wantEvents []any, sampleSink, eventSink, pipe, evPipe string) {
+	golden, err := metertest.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range golden {
+		cases = append(cases, testenv.Case{Name: g.Name, Exchange: g.Exchange, RoutingKey: g.RoutingKey, Body: g.Body})
+		wantSamples = append(wantSamples, g.Samples...)
+		wantEvents = append(wantEvents, g.Events...)
+	}
+	id := itoa(time.Now().UnixNano())
+	sampleSink, eventSink = "s"+id, "e"+id
+	pipe = writeFile(t, "pipeline.yaml", "sources:\n  - {name: all, meters: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['memtest://"+sampleSink+"']}\n")
+	evPipe = writeFile(t, "event_pipeline.yaml", "sources:\n  - {name: all, events: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['memtest://"+eventSink+"']}\n")
+	return
+}
+
+// TestASinkBackendDownLosesNothingAndHoldsUpNoOtherSink keeps the sample
+// backend down while the corpus flows: the event sink receives everything
+// meanwhile, the samples wait in JetStream, and once the backend is back
+// every sample arrives exactly once.
+func TestASinkBackendDownLosesNothingAndHoldsUpNoOtherSink(t *testing.T) {
+	cases, wantSamples, wantEvents, sampleSink, eventSink, pipe, evPipe := corpusSetup(t)
+	down, _ := sinks.New("memtest://"+sampleSink, sinks.Options{})
+	down.(*memSink).down = true
+	env := startEnv(t, testenv.Exchanges(cases), func(c *Config) {
+		c.BridgeOnly, c.Convert.NoEtc = false, true
+		c.PipelineFile, c.EventPipelineFile = pipe, evPipe
+	})
+	testenv.PublishCases(t, env.topic, cases)
+	waitCounts(t, memSinkNamed(eventSink), 0, len(wantEvents))
+	time.Sleep(2 * time.Second) // retries and naks happen meanwhile
+	if s, _ := memSinkNamed(sampleSink).counts(); s != 0 {
+		t.Fatalf("a down backend received %d samples", s)
+	}
+	if n := testenv.StreamMsgs(t, env.svc.JetStream(), StreamSamples); n != uint64(len(wantSamples)) {
+		t.Fatalf("SAMPLES holds %d, want the %d waiting samples", n, len(wantSamples))
+	}
+	m := memSinkNamed(sampleSink)
+	m.mu.Lock()
+	m.down = false
+	m.mu.Unlock()
+	waitCounts(t, m, len(wantSamples), 0)
+	if ok, why := metertest.CompareSamples(wantSamples, m.samples); !ok {
+		t.Fatalf("after the outage: %s", why)
+	}
+}
+
+// TestTwoProcessesShareTheWorkWithoutDuplicates runs two meterflow
+// processes on one JetStream (the second connects to the first's server)
+// and the same queues and durable consumers: both convert notifications,
+// and the sinks receive every sample and event exactly once.
+func TestTwoProcessesShareTheWorkWithoutDuplicates(t *testing.T) {
+	cases, wantSamples, wantEvents, sampleSink, eventSink, pipe, evPipe := corpusSetup(t)
+	mutate := func(c *Config) {
+		c.BridgeOnly, c.Convert.NoEtc = false, true
+		c.PipelineFile, c.EventPipelineFile = pipe, evPipe
+		c.ProcessConcurrency = 8 // small, so that one process cannot take it all at once
+	}
+	first := startEnv(t, testenv.Exchanges(cases), mutate)
+	second := newEnv(t, testenv.Exchanges(cases), mutate)
+	second.topic, second.cfg.Topics, second.cfg.AMQP.QueuePrefix = first.topic, first.cfg.Topics, first.cfg.AMQP.QueuePrefix
+	second.cfg.NATSURL = first.svc.NATSURL()
+	second.start()
+
+	for round := 0; round < 4; round++ {
+		testenv.PublishCases(t, first.topic, cases)
+	}
+	waitCounts(t, memSinkNamed(sampleSink), len(wantSamples), 0)
+	waitCounts(t, memSinkNamed(eventSink), 0, len(wantEvents))
+	if ok, why := metertest.CompareSamples(wantSamples, memSinkNamed(sampleSink).samples); !ok {
+		t.Fatalf("samples: %s", why)
+	}
+	a, b := first.svc.Converted(), second.svc.Converted()
+	t.Logf("converted: first %d, second %d", a, b)
+	if a == 0 || b == 0 {
+		t.Fatalf("the work was not shared: first converted %d, second %d", a, b)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"meterflow/definitions"
+	"meterflow/processors"
 	"meterflow/processors/convert"
 	"meterflow/processors/pipeline"
 	"meterflow/routes"
@@ -67,7 +68,8 @@ func (s *Service) addProcessing() error {
 	s.defs.Store(defs)
 	wlog := watermill.NewSlogLogger(s.log)
 
-	proc := &routes.Process{Definitions: &s.defs, Publisher: s.pub, Secret: s.cfg.Secret, Logger: s.log}
+	proc := &routes.Process{Definitions: &s.defs, Publisher: s.pub, Secret: s.cfg.Secret, Logger: s.log,
+		OnConverted: func(*processors.Notification, *convert.Result) { s.converted.Add(1) }}
 	conc := s.cfg.ProcessConcurrency
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,

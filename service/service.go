@@ -154,7 +154,9 @@ type Service struct {
 	sub    *amqpt.Subscriber
 	router *message.Router
 	defs   atomic.Pointer[routes.Definitions]
-	sinks  []sinks.Sink
+	// converted counts the notifications this process converted.
+	converted atomic.Uint64
+	sinks     []sinks.Sink
 
 	closeOnce sync.Once
 	closeErr  error
@@ -254,6 +256,9 @@ func (s *Service) NATSURL() string {
 	}
 	return s.server.ClientURL()
 }
+
+// Converted is how many notifications this process has converted.
+func (s *Service) Converted() uint64 { return s.converted.Load() }
 
 // AMQPConnected reports how many brokers are connected.
 func (s *Service) AMQPConnected() int { return s.sub.Connected() }

@@ -11,9 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"meterflow/processors/convert"
+	"meterflow/service"
 	amqpt "meterflow/transport/amqp"
 	jst "meterflow/transport/jetstream"
-	"meterflow/service"
 )
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -36,8 +37,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("nats-listen", jst.DefaultListenAddr, "listen address of the embedded NATS server (4222 is often taken by a system nats-server)")
 	natsURL := fs.String("nats-url", "", "use this external NATS server or cluster (comma-separated URLs) instead of the embedded one")
 	natsUser := fs.String("nats-user", "", "NATS user (external server), or the user required by the embedded one")
-	natsPassword := fs.String("nats-password", os.Getenv("MF_NATS_PASSWORD"), "NATS password (default from $MF_NATS_PASSWORD)")
-	natsToken := fs.String("nats-token", os.Getenv("MF_NATS_TOKEN"), "NATS token (default from $MF_NATS_TOKEN)")
+	natsPassword := fs.String("nats-password", envOr("MF_NATS_PASSWORD", ""), "NATS password (default from $MF_NATS_PASSWORD)")
+	natsToken := fs.String("nats-token", envOr("MF_NATS_TOKEN", ""), "NATS token (default from $MF_NATS_TOKEN)")
 	natsCreds := fs.String("nats-creds", "", "NATS credentials file (external server)")
 	natsNKey := fs.String("nats-nkey", "", "NATS nkey seed file (external server)")
 	natsCA := fs.String("nats-ca", "", "CA certificate file to verify the NATS server")
@@ -48,6 +49,16 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	maxBytes := fs.Int64("stream-max-bytes", jst.DefaultStreamMaxBytes, "size limit of NOTIFICATIONS; when full, new notifications wait in RabbitMQ")
 	dupWindow := fs.Duration("duplicate-window", jst.DefaultStreamDuplicates, "JetStream deduplication window for message ids")
 	replicas := fs.Int("stream-replicas", 1, "stream replicas (JetStream cluster only)")
+	bridgeOnly := fs.Bool("bridge-only", false, "only bridge RabbitMQ into NOTIFICATIONS: no conversion, no sinks")
+	meters := &listFlag{}
+	fs.Var(meters, "meters", "meter definitions directory, repeatable (default /etc/ceilometer/meters.d if present, then the shipped meters.d)")
+	events := fs.String("events", "", "event definitions file (default /etc/ceilometer/event_definitions.yaml if present, else the shipped one)")
+	pipelineFile := fs.String("pipeline", "", "Ceilometer pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
+	eventPipelineFile := fs.String("event-pipeline", "", "Ceilometer event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
+	noEtc := fs.Bool("no-etc", false, "ignore /etc/ceilometer")
+	secret := fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+	concurrency := fs.Int("process-concurrency", 256, "notifications converted at once")
+	sinkBatch := fs.Int("sink-batch", 100, "largest batch handed to a sink")
 	maxBody := fs.Int("max-body-bytes", 0, "largest notification body stored; larger ones are dead-lettered (default just under 1 MiB)")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
@@ -66,13 +77,21 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			QueuePrefix: *queuePrefix, CeilometerQueues: *ceilometerQueues,
 			Durable: *durable, Quorum: *quorum, Prefetch: *prefetch,
 		},
-		Topics:          topics.values,
-		NATSURL:         *natsURL,
-		MaxBodyBytes:    *maxBody,
-		ShutdownTimeout: *shutdown,
-		Logger:          logger,
-		Notifications:   jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
-		DeadLetter:      jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
+		Topics:       topics.values,
+		BridgeOnly:   *bridgeOnly,
+		Convert:      convert.Config{MeterDirs: meters.values, EventsFile: *events, NoEtc: *noEtc},
+		PipelineFile: *pipelineFile, EventPipelineFile: *eventPipelineFile,
+		Secret:             *secret,
+		ProcessConcurrency: *concurrency,
+		SinkBatch:          *sinkBatch,
+		NATSURL:            *natsURL,
+		MaxBodyBytes:       *maxBody,
+		ShutdownTimeout:    *shutdown,
+		Logger:             logger,
+		Notifications:      jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+		Samples:            jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+		Events:             jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+		DeadLetter:         jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
 	}
 	if *natsURL == "" {
 		cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsUser, Password: *natsPassword, Token: *natsToken}
@@ -109,6 +128,13 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	err = svc.Run(ctx)
 	logger.Info("meterflow stopped")
 	return err
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -1,0 +1,193 @@
+package meter
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"meterflow/processors/jsonpath"
+)
+
+// field is one declarative value of a meter definition, Ceilometer's
+// declarative.Definition: a JSONPath evaluated against the notification, a
+// constant integer, or a JSONPath whose matches a plugin turns into values.
+//
+// In YAML a field is a JSONPath string, an integer, a list of JSONPaths
+// (joined as "(a)|(b)"), or {fields: <one of those>, plugin: <name or
+// {name, parameters}>}.
+type field struct {
+	expr     string // the JSONPath as compiled; "" for a constant
+	path     *compiledPath
+	isConst  bool
+	constant any // int64, *big.Int or bool
+	plugin   plugin
+	// pluginName is the plugin as configured, for messages.
+	pluginName string
+	// slot indexes the per-notification cache of first values; -1 when the
+	// field is not cached (constants and plugin fields).
+	slot int
+}
+
+// errPluginAllValues is raised by Ceilometer when a lookup definition uses a
+// plugin that returns one value per notification.
+var errPluginAllValues = errors.New("DefinitionException")
+
+// first is Definition.parse(doc): the first non-None value, or nil.
+// scratch is reused for the matches a plugin reads.
+func (f *field) first(doc any, scratch *[]match) (any, error) {
+	if f.isConst {
+		return f.constant, nil
+	}
+	if f.plugin == nil {
+		return f.path.first(doc)
+	}
+	ms, err := f.path.matches(doc, (*scratch)[:0], f.plugin.needsPaths(), false)
+	if err != nil {
+		return nil, err
+	}
+	values := f.plugin.values(ms)
+	clear(ms) // the pooled scratch must not keep notification values
+	*scratch = ms[:0]
+	for _, v := range values {
+		if v != nil {
+			return v, nil
+		}
+	}
+	return nil, nil
+}
+
+// all is Definition.parse(doc, return_all_values=True): every value, None
+// included; for a constant, the constant itself, with isList false.
+func (f *field) all(doc any) (values []any, isList bool, err error) {
+	if f.isConst {
+		return []any{f.constant}, false, nil
+	}
+	if f.plugin == nil {
+		values, err = f.path.all(doc)
+		return values, true, err
+	}
+	if !f.plugin.allValues() {
+		return nil, true, fmt.Errorf("%w: Plugin %s don't allows to return multiple values", errPluginAllValues, f.pluginName)
+	}
+	ms, err := f.path.matches(doc, nil, f.plugin.needsPaths(), true)
+	if err != nil {
+		return nil, true, err
+	}
+	out := f.plugin.values(ms)
+	kept := out[:0]
+	for _, v := range out {
+		if v != nil {
+			kept = append(kept, v)
+		}
+	}
+	return kept, true, nil
+}
+
+// fieldError is a problem with a field, at the line of the offending value.
+type fieldError struct {
+	line int
+	msg  string
+}
+
+func (e *fieldError) Error() string { return e.msg }
+
+func fieldErrorf(n *ynode, format string, args ...any) error {
+	line := 0
+	if n != nil {
+		line = n.line
+	}
+	return &fieldError{line, fmt.Sprintf(format, args...)}
+}
+
+// compileField is declarative.Definition.__init__. cfg is the field's value
+// from the definition; it is known to be truthy.
+func (c *compiler) compileField(cfg *ynode) (*field, error) {
+	f := &field{slot: -1}
+	fields := cfg
+	if cfg.kind == yMap {
+		if !cfg.has("fields") {
+			return nil, fieldErrorf(cfg, "the key 'fields' is required when the value is a mapping")
+		}
+		if cfg.has("plugin") {
+			if err := c.compilePlugin(f, cfg.get("plugin")); err != nil {
+				return nil, err
+			}
+		}
+		fields = cfg.get("fields")
+	}
+	if fields != nil && fields.kind == ySeq {
+		if len(fields.items) == 1 {
+			fields = fields.items[0]
+		} else {
+			parts := make([]string, len(fields.items))
+			for i, it := range fields.items {
+				parts[i] = "(" + it.String() + ")"
+			}
+			return f, c.compilePath(f, fields, strings.Join(parts, "|"))
+		}
+	}
+	if fields.isInt() {
+		f.isConst, f.constant = true, fields.v
+		return f, nil
+	}
+	s, ok := fields.str()
+	if !ok {
+		return nil, fieldErrorf(fields, "JSONPath must be a string, not %s %s", fields.typeName(), fields.String())
+	}
+	return f, c.compilePath(f, fields, s)
+}
+
+func (c *compiler) compilePath(f *field, at *ynode, expr string) error {
+	p, err := c.path(expr)
+	if err != nil {
+		var se *jsonpath.SyntaxError
+		if errors.As(err, &se) {
+			return fieldErrorf(at, "%v", err) // names the expression and the column
+		}
+		return fieldErrorf(at, "jsonpath %q: %v", expr, err)
+	}
+	f.expr, f.path = expr, p
+	if f.plugin == nil {
+		f.slot = c.slot(expr)
+	}
+	return nil
+}
+
+func (c *compiler) compilePlugin(f *field, pc *ynode) error {
+	var name, params *ynode
+	switch {
+	case pc != nil && pc.kind == yStr:
+		name = pc
+	case pc != nil && pc.kind == yMap:
+		if !pc.has("name") {
+			return fieldErrorf(pc, "plugin specified, but no plugin name supplied")
+		}
+		name, params = pc.get("name"), pc.get("parameters")
+		if params != nil && params.kind == yNull {
+			params = nil
+		}
+		if params != nil {
+			if params.kind != yMap {
+				return fieldErrorf(params, "plugin parameters must be a mapping, not %s", params.typeName())
+			}
+			for _, p := range params.pairs {
+				if p.key.kind != yStr {
+					return fieldErrorf(p.key, "plugin parameter names must be strings, not %s", p.key.String())
+				}
+			}
+		}
+	default:
+		return fieldErrorf(pc, "plugin must be a name or a mapping with a name, not %s", pc.typeName())
+	}
+	s, _ := name.str()
+	factory, ok := pluginFactories[s]
+	if !ok || name.kind != yStr {
+		return fieldErrorf(name, "no plugin named %s available (have %s)", name.String(), pluginNames())
+	}
+	p, err := factory(params)
+	if err != nil {
+		return fieldErrorf(pc, "plugin %s: %v", s, err)
+	}
+	f.plugin, f.pluginName = p, s
+	return nil
+}

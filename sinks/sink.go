@@ -110,7 +110,8 @@ type Factory func(u *url.URL, opts Options) (Sink, error)
 // Schemes maps a URL scheme to its sink. It is explicit on purpose: adding
 // a sink is adding a line here.
 var Schemes = map[string]Factory{
-	"jetstream": NewJetStream,
+	"jetstream":  NewJetStream,
+	"prometheus": NewPrometheus,
 }
 
 // New builds the sink a publisher URL names ("gnocchi://",

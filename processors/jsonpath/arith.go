@@ -12,9 +12,9 @@ import (
 // to two JSON values. A *pyErr of kind TypeError means Python raised
 // TypeError, which Operation swallows; other errors propagate.
 //
-// One deliberate divergence: str - str, a TypeError in Python, removes every
-// occurrence of the right string from the left one (a.replace(b, "")), which
-// makes `x - x` the empty string. See reassociate for why.
+// One deliberate divergence: s - s, subtracting a string from an equal
+// string, is the empty string (the identity of +) instead of a TypeError.
+// Any other str - str is still a TypeError. See reassociate for why.
 func arith(op byte, a, b any) (any, error) {
 	an, aNum := toNumber(a)
 	bn, bNum := toNumber(b)
@@ -41,8 +41,8 @@ func arith(op byte, a, b any) (any, error) {
 		}
 	case '-':
 		if a, ok := a.(string); ok {
-			if b, ok := b.(string); ok {
-				return strings.ReplaceAll(a, b, ""), nil
+			if b, ok := b.(string); ok && a == b {
+				return "", nil
 			}
 		}
 	case '*':

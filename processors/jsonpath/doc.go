@@ -40,7 +40,8 @@
 // Deliberate divergences, each tested in TestDivergences or TestLimits:
 //
 //   - A chain of + and - that contains a - is evaluated left to right, and
-//     str - str removes occurrences of the right string, so the shipped
+//     a string minus an equal string is "" (other str - str stay a
+//     TypeError), so the shipped
 //     identity meter `$.payload.outcome - $.payload.outcome +
 //     'identity.authenticate.' + $.payload.outcome` yields
 //     "identity.authenticate.<outcome>" (see reassociate in parser.go).

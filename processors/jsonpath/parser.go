@@ -240,8 +240,8 @@ func namedOperator(name string) (any, error) {
 //
 //	$.payload.outcome - $.payload.outcome + 'identity.authenticate.' + $.payload.outcome
 //
-// which, with string subtraction (see arith.go), reads
-// ((outcome - outcome) + 'identity.authenticate.') + outcome, that is
+// which, read left to right and with s - s = "" for strings (see arith.go),
+// is ((outcome - outcome) + 'identity.authenticate.') + outcome, that is
 // "identity.authenticate.<outcome>", the name the golden reference expects.
 // Ceilometer 19 itself cannot evaluate it and emits the expression text.
 //

@@ -269,6 +269,8 @@ CASES = [
     ("big plus", "$.big + 1", ARITH),
     ("huge times float", "$.huge * 1.5", ARITH),
     ("int minus literal", "$.foo - 1", ARITH),
+    ("string minus other string", "$.bar - $.name", ARITH),
+    ("string minus literal", "$.s - b", ARITH),
     ("missing operand", "$.nope * 2", ARITH),
     ("missing one side", "$.foo * $.nope", ARITH),
     ("dict plus dict", "$.o + $.o", ARITH),
@@ -335,7 +337,7 @@ DIVERGENT = [
      {"payload": {"outcome": "success"}}),
     ("minus then plus", "$.a - $.b + $.c", {"a": 10, "b": 3, "c": 2}),
     ("minus chain", "$.a - $.b - $.c", {"a": 10, "b": 3, "c": 2}),
-    ("string minus", "$.s - $.t", {"s": "abcab", "t": "ab"}),
+    ("string minus itself", "$.s - $.t", {"s": "ab", "t": "ab"}),
 ]
 
 

@@ -129,8 +129,14 @@ func (s *Subscriber) consumeQueue(ctx context.Context, ch *amqp.Channel, b Broke
 		select {
 		case d, ok = <-deliveries:
 			if !ok {
+				// The broker cancelled the consumer (queue deleted, HA
+				// failover) or the channel died: start over with a new
+				// connection, which re-declares the topology.
 				ack.waitIdle(s.closing, ctx.Done())
-				return nil
+				if s.stopped(ctx) {
+					return nil
+				}
+				return fmt.Errorf("consumer of %s was cancelled by the broker", queue)
 			}
 		case <-s.closing:
 			return s.drain(ctx, ch, ack)

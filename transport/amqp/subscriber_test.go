@@ -243,3 +243,56 @@ func waitConnected(t testing.TB, sub *Subscriber) {
 	}
 	time.Sleep(100 * time.Millisecond) // topology declared before Connected; consumers start right after
 }
+
+// TestSubscriberRedeclaresTopologyAfterItsQueueIsDeleted deletes the queue
+// under a running subscriber: the cancelled consumer makes it reconnect,
+// re-declare the queue and its bindings, and consume again.
+func TestSubscriberRedeclaresTopologyAfterItsQueueIsDeleted(t *testing.T) {
+	url := testBroker(t)
+	exchange, prefix := uniqueNames(t, url, "info")
+	sub, err := NewSubscriber(Config{Brokers: []string{url}, Exchanges: []string{exchange}, Priorities: []string{"info"},
+		QueuePrefix: prefix, ReconnectMin: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	defer sub.Close()
+	msgs, _ := sub.Subscribe(ctx, "notifications")
+	waitConnected(t, sub)
+	queue := prefix + ".notifications.info"
+
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	if _, err := ch.QueueDelete(queue, false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		probe, _ := conn.Channel()
+		_, err := probe.QueueDeclarePassive(queue, false, false, false, false, nil)
+		if err == nil {
+			probe.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the queue was not re-declared")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	publish(t, url, exchange, "notifications.info", []byte("after"))
+	select {
+	case m := <-msgs:
+		if string(m.Payload) != "after" {
+			t.Fatalf("got %q", m.Payload)
+		}
+		m.Ack()
+	case <-ctx.Done():
+		t.Fatal("nothing consumed after the queue came back")
+	}
+}

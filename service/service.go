@@ -37,6 +37,9 @@ const (
 // meterflow process shares: they split the notifications between them.
 const ProcessDurable = "process"
 
+// DefaultBroker is the RabbitMQ used when none is configured.
+const DefaultBroker = "rabbit://guest:guest@localhost:5672/"
+
 // Config is everything a Service needs. Zero values mean the documented
 // defaults of each part.
 type Config struct {
@@ -96,6 +99,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if len(c.AMQP.Brokers) == 0 {
+		c.AMQP.Brokers = []string{DefaultBroker}
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 30 * time.Second

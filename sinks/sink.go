@@ -87,6 +87,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Name is the pipeline sink's name, for logs and metrics.
 	Name string
+	// TransportURL is the broker a bare notifier:// publishes to, as
+	// Ceilometer uses its transport_url (oslo syntax). Default: none, and
+	// a bare notifier:// is refused.
+	TransportURL string
 }
 
 // DefaultSecret is Ceilometer's default telemetry_secret.
@@ -110,7 +114,11 @@ type Factory func(u *url.URL, opts Options) (Sink, error)
 // Schemes maps a URL scheme to its sink. It is explicit on purpose: adding
 // a sink is adding a line here.
 var Schemes = map[string]Factory{
+	"file":       NewFile,
+	"http":       NewHTTP,
+	"https":      NewHTTP,
 	"jetstream":  NewJetStream,
+	"notifier":   NewNotifier,
 	"prometheus": NewPrometheus,
 }
 

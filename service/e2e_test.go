@@ -1,0 +1,324 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"meterflow/internal/testenv"
+	"meterflow/processors"
+	"meterflow/processors/event/eventtest"
+	"meterflow/processors/jsonv"
+	"meterflow/processors/meter/metertest"
+)
+
+// reference converts bodies with the real Ceilometer 19
+// (testdata/reference/ceilometer_convert.py) and returns every sample and
+// event it produced.
+func reference(t *testing.T, bodies []string) (samples, events []any) {
+	t.Helper()
+	cmd := exec.Command("/usr/bin/python3", filepath.Join(testenv.Root(), "testdata", "reference", "ceilometer_convert.py"))
+	cmd.Stdin = strings.NewReader(strings.Join(bodies, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reference Ceilometer (needs python3-ceilometer): %v", err)
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		v, err := jsonv.Parse(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := v.(*jsonv.Object)
+		s, _ := o.Get("samples")
+		e, _ := o.Get("events")
+		samples = append(samples, s.([]any)...)
+		events = append(events, e.([]any)...)
+	}
+	return samples, events
+}
+
+// sampleFromDict reads Sample.as_dict() (file and http sinks' format).
+func sampleFromDict(v any) processors.Sample {
+	o := v.(*jsonv.Object)
+	get := func(k string) any { x, _ := o.Get(k); return x }
+	str := func(k string) string { s, _ := get(k).(string); return s }
+	return processors.Sample{Name: str("name"), Type: str("type"), Unit: str("unit"), Volume: get("volume"),
+		UserID: get("user_id"), ProjectID: get("project_id"), ResourceID: get("resource_id"),
+		Timestamp: str("timestamp"), ResourceMetadata: get("resource_metadata"), Source: str("source"), ID: str("id")}
+}
+
+// eventFromAny reads an event as the sinks write it: Event.as_dict() with
+// traits as {name, dtype, value} or Event.serialize() with [name, dtype, value].
+func eventFromAny(t *testing.T, v any) processors.Event {
+	o := v.(*jsonv.Object)
+	if traits, _ := o.Get("traits"); traits != nil {
+		if list, _ := traits.([]any); len(list) > 0 {
+			if _, isList := list[0].([]any); isList {
+				e, err := processors.EventFromMessage(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+		}
+	}
+	get := func(k string) string { x, _ := o.Get(k); s, _ := x.(string); return s }
+	e := processors.Event{EventType: get("event_type"), MessageID: get("message_id"), Generated: get("generated")}
+	traits, _ := o.Get("traits")
+	for _, tr := range traits.([]any) {
+		to := tr.(*jsonv.Object)
+		name, _ := to.Get("name")
+		dtype, _ := to.Get("dtype")
+		value, _ := to.Get("value")
+		e.Traits = append(e.Traits, processors.Trait{Name: name.(string), Type: processors.TraitType(dtype.(int64)), Value: value})
+	}
+	e.Raw, _ = o.Get("raw")
+	return e
+}
+
+func compareEvents(t *testing.T, where string, want []any, got []processors.Event) {
+	t.Helper()
+	sort.Slice(got, func(i, j int) bool { return got[i].MessageID < got[j].MessageID })
+	sort.Slice(want, func(i, j int) bool { return field(want[i], "message_id") < field(want[j], "message_id") })
+	ptrs := make([]*processors.Event, len(got))
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	if err := eventtest.CompareEvents(want, ptrs); err != nil {
+		t.Errorf("%s: %v", where, err)
+	}
+}
+
+// collector is an HTTP endpoint that keeps every item of every JSON list
+// POSTed to it.
+type collector struct {
+	mu    sync.Mutex
+	items map[string][]any
+}
+
+func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	v, err := jsonv.Parse(body)
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	c.mu.Lock()
+	c.items[r.URL.Path] = append(c.items[r.URL.Path], v.([]any)...)
+	c.mu.Unlock()
+}
+
+func (c *collector) count(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.items[path])
+}
+
+func readLines(t *testing.T, path string) []any {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		v, err := jsonv.Parse(sc.Bytes())
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// notifierPayloads drains queue and returns the payload items of every
+// oslo notification in it.
+func notifierPayloads(t *testing.T, queue string, want int) []any {
+	conn, err := amqp.Dial(testenv.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	defer ch.QueueDelete(queue, false, false, false)
+	deliveries, err := ch.Consume(queue, "", true, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []any
+	timeout := time.After(60 * time.Second)
+	for len(items) < want {
+		select {
+		case d := <-deliveries:
+			outer, _ := jsonv.Parse(d.Body)
+			inner, _ := outer.(*jsonv.Object).Get("oslo.message")
+			msg, err := jsonv.Parse([]byte(inner.(string)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			payload, _ := msg.(*jsonv.Object).Get("payload")
+			items = append(items, payload.([]any)...)
+		case <-timeout:
+			t.Fatalf("%s: %d of %d items", queue, len(items), want)
+		}
+	}
+	return items
+}
+
+// TestEndToEndWithOsloNotifierAndCeilometerPipelines is issue #4's proof:
+// the real oslo.messaging Notifier publishes the corpus; one meterflow runs
+// Ceilometer's default pipeline layout with file, http and notifier
+// publishers; each receives exactly what the real Ceilometer 19 makes of
+// the very bodies RabbitMQ delivered (captured by a twin queue).
+func TestEndToEndWithOsloNotifierAndCeilometerPipelines(t *testing.T) {
+	golden, err := metertest.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []testenv.Case
+	for _, g := range golden {
+		cases = append(cases, testenv.Case{Name: g.Name, Exchange: g.Exchange, RoutingKey: g.RoutingKey, Body: g.Body})
+	}
+	exchanges := testenv.Exchanges(cases)
+	dir := t.TempDir()
+	coll := &collector{items: map[string][]any{}}
+	web := httptest.NewServer(coll)
+	defer web.Close()
+	id := itoa(time.Now().UnixNano())
+	notifySamples, notifyEvents := "mfe2e_s"+id, "mfe2e_e"+id
+	pipe := writeFile(t, "pipeline.yaml", `---
+sources:
+    - name: meter_source
+      meters:
+          - "*"
+      sinks:
+          - meter_sink
+sinks:
+    - name: meter_sink
+      publishers:
+          - file://`+dir+`/samples.json?json
+          - `+web.URL+`/samples
+          - notifier://?topic=`+notifySamples+`
+`)
+	evPipe := writeFile(t, "event_pipeline.yaml", `---
+sources:
+    - name: event_source
+      events:
+          - "*"
+      sinks:
+          - event_sink
+sinks:
+    - name: event_sink
+      publishers:
+          - file://`+dir+`/events.json?json
+          - `+web.URL+`/events
+          - notifier://?topic=`+notifyEvents+`
+`)
+	env := newEnv(t, exchanges, func(c *Config) {
+		c.BridgeOnly, c.Convert.NoEtc = false, true
+		c.PipelineFile, c.EventPipelineFile = pipe, evPipe
+	})
+	t.Cleanup(func() { testenv.DeleteQueues("", notifySamples, "sample"); testenv.DeleteQueues("", notifyEvents, "sample") })
+
+	// the twin queue sees the bodies exactly as RabbitMQ delivers them
+	conn, err := amqp.Dial(testenv.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	twin := env.prefix + ".twin"
+	if _, err := ch.QueueDeclare(twin, false, true, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range exchanges {
+		for _, p := range []string{"info", "sample"} {
+			if err := ch.QueueBind(twin, env.topic+"."+p, ex, false, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	env.start()
+
+	emit := exec.Command("/usr/bin/python3", filepath.Join(testenv.Root(), "..", "shared", "tools", "oslo_emit.py"),
+		"--url", "rabbit://guest:guest@127.0.0.1:5672/", "--topic", env.topic,
+		"--cases", filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	if out, err := emit.CombinedOutput(); err != nil {
+		t.Fatalf("oslo_emit: %v\n%s", err, out)
+	}
+	deliveries, _ := ch.Consume(twin, "", true, false, false, false, nil)
+	var bodies []string
+	for len(bodies) < len(cases) {
+		select {
+		case d := <-deliveries:
+			bodies = append(bodies, string(d.Body))
+		case <-time.After(30 * time.Second):
+			t.Fatalf("twin queue got %d of %d", len(bodies), len(cases))
+		}
+	}
+	wantSamples, wantEvents := reference(t, bodies)
+	if len(wantSamples) < 500 || len(wantEvents) < 500 {
+		t.Fatalf("reference made only %d samples, %d events", len(wantSamples), len(wantEvents))
+	}
+
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) && (len(readLines(t, filepath.Join(dir, "samples.json"))) < len(wantSamples) ||
+		len(readLines(t, filepath.Join(dir, "events.json"))) < len(wantEvents) ||
+		coll.count("/samples") < len(wantSamples) || coll.count("/events") < len(wantEvents)) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // anything extra would show now
+
+	toSamples := func(items []any, fromMessage bool) []processors.Sample {
+		out := make([]processors.Sample, len(items))
+		for i, it := range items {
+			if fromMessage {
+				s, err := processors.SampleFromMessage(it)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[i] = s
+			} else {
+				out[i] = sampleFromDict(it)
+			}
+		}
+		return out
+	}
+	toEvents := func(items []any) []processors.Event {
+		out := make([]processors.Event, len(items))
+		for i, it := range items {
+			out[i] = eventFromAny(t, it)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		where string
+		items []any
+		msg   bool
+	}{
+		{"file sink", readLines(t, filepath.Join(dir, "samples.json")), false},
+		{"http sink", coll.items["/samples"], false},
+		{"notifier sink", notifierPayloads(t, notifySamples+".sample", len(wantSamples)), true},
+	} {
+		if ok, why := metertest.CompareSamples(wantSamples, toSamples(c.items, c.msg)); !ok {
+			t.Errorf("%s: %s", c.where, why)
+		}
+	}
+	compareEvents(t, "file sink", wantEvents, toEvents(readLines(t, filepath.Join(dir, "events.json"))))
+	compareEvents(t, "http sink", wantEvents, toEvents(coll.items["/events"]))
+	compareEvents(t, "notifier sink", wantEvents, toEvents(notifierPayloads(t, notifyEvents+".sample", len(wantEvents))))
+}

@@ -56,6 +56,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	pipelineFile := fs.String("pipeline", "", "Ceilometer pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
 	eventPipelineFile := fs.String("event-pipeline", "", "Ceilometer event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
 	noEtc := fs.Bool("no-etc", false, "ignore /etc/ceilometer")
+	gnocchiURL := fs.String("gnocchi-url", "gnocchi://localhost:8041", "Gnocchi API a bare gnocchi:// publisher uses (Ceilometer asks keystone); gnocchi+https:// for TLS, user:pass@ for basic auth")
 	secret := fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
 	concurrency := fs.Int("process-concurrency", 256, "notifications converted at once")
 	sinkBatch := fs.Int("sink-batch", 100, "largest batch handed to a sink")
@@ -82,6 +83,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		Convert:      convert.Config{MeterDirs: meters.values, EventsFile: *events, NoEtc: *noEtc},
 		PipelineFile: *pipelineFile, EventPipelineFile: *eventPipelineFile,
 		Secret:             *secret,
+		GnocchiURL:         *gnocchiURL,
 		ProcessConcurrency: *concurrency,
 		SinkBatch:          *sinkBatch,
 		NATSURL:            *natsURL,

@@ -232,7 +232,10 @@ sinks:
 		c.BridgeOnly, c.Convert.NoEtc = false, true
 		c.PipelineFile, c.EventPipelineFile = pipe, evPipe
 	})
-	t.Cleanup(func() { testenv.DeleteQueues("", notifySamples, "sample"); testenv.DeleteQueues("", notifyEvents, "sample") })
+	t.Cleanup(func() {
+		testenv.DeleteQueues("", notifySamples, "sample")
+		testenv.DeleteQueues("", notifyEvents, "sample")
+	})
 
 	// the twin queue sees the bodies exactly as RabbitMQ delivers them
 	conn, err := amqp.Dial(testenv.RabbitURL())

@@ -105,7 +105,7 @@ func (s *Service) addProcessing() error {
 
 func (s *Service) addDelivery(kind, stream, subject, sinkName string, index int, pubURL string) error {
 	sk, err := sinks.New(pubURL, sinks.Options{Logger: s.log.With("sink", sinkName), Secret: s.cfg.Secret, Name: sinkName,
-		TransportURL: s.cfg.AMQP.Brokers[0]})
+		TransportURL: s.cfg.AMQP.Brokers[0], GnocchiURL: s.cfg.GnocchiURL})
 	if err != nil {
 		return err
 	}

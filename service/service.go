@@ -40,6 +40,9 @@ const ProcessDurable = "process"
 // DefaultBroker is the RabbitMQ used when none is configured.
 const DefaultBroker = "rabbit://guest:guest@localhost:5672/"
 
+// DefaultGnocchiURL is where a bare gnocchi:// publisher sends samples.
+const DefaultGnocchiURL = "gnocchi://localhost:8041"
+
 // Config is everything a Service needs. Zero values mean the documented
 // defaults of each part.
 type Config struct {
@@ -74,6 +77,9 @@ type Config struct {
 	// event_pipeline.yaml. Default: /etc/ceilometer/<name> when it exists
 	// (unless Convert.NoEtc), else the shipped ones.
 	PipelineFile, EventPipelineFile string
+	// GnocchiURL is where a bare gnocchi:// publisher (the shipped
+	// pipeline.yaml's) sends samples. Default: DefaultGnocchiURL.
+	GnocchiURL string
 	// Secret signs samples and events (Ceilometer's telemetry_secret).
 	// Default: sinks.DefaultSecret.
 	Secret string
@@ -123,6 +129,9 @@ func (c *Config) setDefaults() {
 	c.Events.Subjects = []string{routes.EventsPrefix + ".>"}
 	if c.Events.Description == "" {
 		c.Events.Description = "events per pipeline sink: events.<sink>.<event_type>, Ceilometer's event message format"
+	}
+	if c.GnocchiURL == "" {
+		c.GnocchiURL = DefaultGnocchiURL
 	}
 	if c.Secret == "" {
 		c.Secret = sinks.DefaultSecret

@@ -91,6 +91,10 @@ type Options struct {
 	// Ceilometer uses its transport_url (oslo syntax). Default: none, and
 	// a bare notifier:// is refused.
 	TransportURL string
+	// GnocchiURL is the endpoint a bare gnocchi:// uses, where Ceilometer
+	// looks Gnocchi up in keystone's catalog. Default: none, and a bare
+	// gnocchi:// is refused.
+	GnocchiURL string
 }
 
 // DefaultSecret is Ceilometer's default telemetry_secret.
@@ -114,12 +118,15 @@ type Factory func(u *url.URL, opts Options) (Sink, error)
 // Schemes maps a URL scheme to its sink. It is explicit on purpose: adding
 // a sink is adding a line here.
 var Schemes = map[string]Factory{
-	"file":       NewFile,
-	"http":       NewHTTP,
-	"https":      NewHTTP,
-	"jetstream":  NewJetStream,
-	"notifier":   NewNotifier,
-	"prometheus": NewPrometheus,
+	"file":          NewFile,
+	"gnocchi":       NewGnocchi,
+	"gnocchi+http":  NewGnocchi,
+	"gnocchi+https": NewGnocchi,
+	"http":          NewHTTP,
+	"https":         NewHTTP,
+	"jetstream":     NewJetStream,
+	"notifier":      NewNotifier,
+	"prometheus":    NewPrometheus,
 }
 
 // New builds the sink a publisher URL names ("gnocchi://",

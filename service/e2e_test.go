@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"meterflow/internal/gnocchitest"
 	"meterflow/internal/testenv"
 	"meterflow/processors"
 	"meterflow/processors/event/eventtest"
@@ -181,9 +183,10 @@ func notifierPayloads(t *testing.T, queue string, want int) []any {
 
 // TestEndToEndWithOsloNotifierAndCeilometerPipelines is issue #4's proof:
 // the real oslo.messaging Notifier publishes the corpus; one meterflow runs
-// Ceilometer's default pipeline layout with file, http and notifier
-// publishers; each receives exactly what the real Ceilometer 19 makes of
-// the very bodies RabbitMQ delivered (captured by a twin queue).
+// Ceilometer's default pipeline layout with gnocchi, file, http and notifier
+// publishers; file, http and notifier receive exactly what the real
+// Ceilometer 19 makes of the very bodies RabbitMQ delivered (captured by a
+// twin queue), and a real Gnocchi's API returns the measures.
 func TestEndToEndWithOsloNotifierAndCeilometerPipelines(t *testing.T) {
 	golden, err := metertest.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
 	if err != nil {
@@ -210,6 +213,7 @@ sources:
 sinks:
     - name: meter_sink
       publishers:
+          - gnocchi://
           - file://`+dir+`/samples.json?json
           - `+web.URL+`/samples
           - notifier://?topic=`+notifySamples+`
@@ -228,9 +232,12 @@ sinks:
           - `+web.URL+`/events
           - notifier://?topic=`+notifyEvents+`
 `)
+	gnocchi := gnocchitest.Start(t)
 	env := newEnv(t, exchanges, func(c *Config) {
 		c.BridgeOnly, c.Convert.NoEtc = false, true
 		c.PipelineFile, c.EventPipelineFile = pipe, evPipe
+		// the bare gnocchi:// of Ceilometer's pipeline.yaml goes here
+		c.GnocchiURL = "gnocchi://" + gnocchitest.AdminUser + "@" + strings.TrimPrefix(gnocchi, "http://")
 	})
 	t.Cleanup(func() {
 		testenv.DeleteQueues("", notifySamples, "sample")
@@ -324,4 +331,71 @@ sinks:
 	compareEvents(t, "file sink", wantEvents, toEvents(readLines(t, filepath.Join(dir, "events.json"))))
 	compareEvents(t, "http sink", wantEvents, toEvents(coll.items["/events"]))
 	compareEvents(t, "notifier sink", wantEvents, toEvents(notifierPayloads(t, notifyEvents+".sample", len(wantEvents))))
+	checkGnocchi(t, env, gnocchi, wantSamples)
+}
+
+// checkGnocchi checks that Gnocchi's API returns the measures of the
+// samples it accepted, and that what it refused (Gnocchi wants UUIDs where
+// the corpus has "inst-…" ids, as it would from Ceilometer) was
+// dead-lettered with a reason, never dropped silently.
+func checkGnocchi(t *testing.T, env *testEnv, endpoint string, want []any) {
+	t.Helper()
+	type key struct{ rid, name string }
+	volumes := map[key][]float64{}
+	for _, w := range want {
+		s := sampleFromDict(w)
+		rid, _ := s.ResourceID.(string)
+		v, ok := toFloat(s.Volume)
+		if rid == "" || !ok {
+			continue
+		}
+		k := key{rid, s.Name}
+		volumes[k] = append(volumes[k], v)
+	}
+	time.Sleep(2 * time.Second) // let the last batches land
+	measured, exact := 0, 0
+	for k, vols := range volumes {
+		status, v := gnocchitest.Get(t, endpoint, "resource/generic/"+url.PathEscape(k.rid)+"/metric/"+url.PathEscape(k.name)+"/measures?refresh=true")
+		if status != http.StatusOK {
+			continue
+		}
+		rows, _ := v.([]any)
+		if len(rows) == 0 {
+			continue
+		}
+		measured++
+		if len(vols) == 1 {
+			last, _ := rows[len(rows)-1].([]any)
+			if got, ok := toFloat(last[2]); ok && got == vols[0] {
+				exact++
+			} else {
+				t.Errorf("gnocchi %s/%s: measure %v, want %v", k.rid, k.name, last, vols[0])
+			}
+		}
+	}
+	dead := 0
+	for _, m := range testenv.ReadAll(t, env.svc.JetStream(), StreamDeadLetter) {
+		if m.Subject() != "deadletter.sink.meter_sink" {
+			t.Errorf("unexpected dead letter on %s: %s", m.Subject(), m.Headers().Get("reason_poisoned"))
+			continue
+		}
+		if m.Headers().Get("reason_poisoned") == "" {
+			t.Errorf("dead letter without a reason")
+		}
+		dead++
+	}
+	t.Logf("gnocchi: %d of %d (resource, metric) pairs have measures (%d checked exactly); %d samples dead-lettered by it", measured, len(volumes), exact, dead)
+	if measured < len(volumes)/3 || exact == 0 {
+		t.Fatalf("gnocchi holds measures for only %d of %d (resource, metric) pairs", measured, len(volumes))
+	}
+}
+
+func toFloat(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	return 0, false
 }

@@ -4,6 +4,7 @@
 //
 //	meterflow run       bridge RabbitMQ → JetStream (and process the log)
 //	meterflow convert   convert wire bodies on stdin to samples and events
+//	meterflow lint      check definitions and pipelines
 //	meterflow version   print the version
 package main
 
@@ -28,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the service: bridge RabbitMQ into JetStream", runCmd},
 		{"convert", "convert wire bodies (one JSON a line on stdin) to samples and events", convertCmd},
+		{"lint", "check definitions and pipelines; print every problem with file and line", lintCmd},
 		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "meterflow", version)
 			return nil

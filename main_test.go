@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -58,5 +59,36 @@ func TestDispatchExitCodes(t *testing.T) {
 	}
 	if code := dispatch([]string{"run", "--help"}, &out, &errOut); code != 0 {
 		t.Errorf("run --help: exit %d", code)
+	}
+}
+
+func TestLintReportsEveryProblemWithFileAndLine(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := dispatch([]string{"lint", "--no-etc"}, &out, &errOut); code != 0 || strings.TrimSpace(out.String()) != "ok" {
+		t.Fatalf("shipped definitions: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if err := os.Mkdir(dir+"/meters", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("meters/m.yaml", "---\nmetric:\n  - name: ok\n    event_type: a\n    type: gauge\n    unit: B\n    volume: 1\n    resource_id: $.payload.id\n  - name: bad\n    event_type: a\n    type: gaugeish\n    unit: B\n    volume: 1\n    resource_id: $.payload.id\n")
+	events := write("e.yaml", "- event_type: 'x.*'\n  traits:\n    a:\n      fields: payload.a\n      type: date\n")
+	pipe := write("p.yaml", "sources:\n  - {name: s, meters: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['kafka://x']}\n")
+	out.Reset()
+	code := dispatch([]string{"lint", "--no-etc", "--meters", dir + "/meters", "--events", events, "--pipeline", pipe}, &out, &errOut)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out.String())
+	}
+	for _, want := range []string{"m.yaml:11: meter \"bad\": field \"type\"", "e.yaml:5: event_type \"x.*\": trait \"a\"", "p.yaml:4: sink \"k\": invalid sink URL"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

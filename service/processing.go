@@ -31,22 +31,29 @@ func LoadDefinitions(cfg Config) (*routes.Definitions, error) {
 	if err != nil {
 		return nil, err
 	}
-	samples, err := loadPipeline(cfg.PipelineFile, EtcPipeline, definitions.Pipeline, pipeline.Samples, cfg.Convert.NoEtc)
+	samples, err := LoadPipeline(cfg, pipeline.Samples)
 	if err != nil {
 		return nil, err
 	}
-	events, err := loadPipeline(cfg.EventPipelineFile, EtcEventPipeline, definitions.EventPipeline, pipeline.Events, cfg.Convert.NoEtc)
+	events, err := LoadPipeline(cfg, pipeline.Events)
 	if err != nil {
 		return nil, err
 	}
 	return &routes.Definitions{Converter: conv, Samples: samples, Events: events}, nil
 }
 
-func loadPipeline(file, etc, shipped string, kind pipeline.Kind, noEtc bool) (*pipeline.Config, error) {
+// LoadPipeline loads pipeline.yaml (kind Samples) or event_pipeline.yaml
+// (Events) with Ceilometer's precedence: the configured file, else
+// /etc/ceilometer's, else the shipped one.
+func LoadPipeline(cfg Config, kind pipeline.Kind) (*pipeline.Config, error) {
+	file, etc, shipped := cfg.PipelineFile, EtcPipeline, definitions.Pipeline
+	if kind == pipeline.Events {
+		file, etc, shipped = cfg.EventPipelineFile, EtcEventPipeline, definitions.EventPipeline
+	}
 	if file != "" {
 		return pipeline.LoadFile(file, kind)
 	}
-	if !noEtc {
+	if !cfg.Convert.NoEtc {
 		if st, err := os.Stat(etc); err == nil && !st.IsDir() {
 			return pipeline.LoadFile(etc, kind)
 		}

@@ -58,12 +58,44 @@ type Converter struct {
 // load is skipped (see Converter.Skipped); a file that cannot be read or an
 // event definitions file with errors fails the load.
 func Load(cfg Config) (*Converter, error) {
+	c, eventsErr, err := load(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if eventsErr != nil {
+		return nil, eventsErr
+	}
+	return c, nil
+}
+
+// Lint loads the definitions cfg names and returns every problem found:
+// each skipped meter definition and each error of the event definitions,
+// one error a problem, each naming its file and line.
+func Lint(cfg Config) []error {
+	c, eventsErr, err := load(cfg)
+	if err != nil {
+		return []error{err}
+	}
+	errs := append([]error(nil), c.Skipped...)
+	if eventsErr != nil {
+		if joined, ok := eventsErr.(interface{ Unwrap() []error }); ok {
+			errs = append(errs, joined.Unwrap()...)
+		} else {
+			errs = append(errs, eventsErr)
+		}
+	}
+	return errs
+}
+
+// load returns the converter (its Events nil when eventsErr is set), the
+// event definitions' error, and an error that stopped everything.
+func load(cfg Config) (c *Converter, eventsErr, err error) {
 	mcfg := meter.Config{}
 	switch {
 	case len(cfg.MeterDirs) > 0:
 		for _, d := range cfg.MeterDirs {
 			if _, err := os.Stat(d); err != nil {
-				return nil, fmt.Errorf("meter definitions: %w", err)
+				return nil, nil, fmt.Errorf("meter definitions: %w", err)
 			}
 			mcfg.Dirs = append(mcfg.Dirs, meter.OSDir(d))
 		}
@@ -72,25 +104,22 @@ func Load(cfg Config) (*Converter, error) {
 	}
 	meters, skipped, err := meter.Load(mcfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	c = &Converter{Meters: meters, Skipped: skipped}
 	opts := []event.Option{event.WithDropUnmatched(cfg.DropUnmatched)}
 	if len(cfg.StoreRaw) > 0 {
 		opts = append(opts, event.WithStoreRaw(cfg.StoreRaw...))
 	}
-	var events *event.Converter
 	switch file := cfg.EventsFile; {
 	case file != "":
-		events, err = event.LoadFile(file, opts...)
+		c.Events, eventsErr = event.LoadFile(file, opts...)
 	case !cfg.NoEtc && isFile(EtcEventDefinitions):
-		events, err = event.LoadFile(EtcEventDefinitions, opts...)
+		c.Events, eventsErr = event.LoadFile(EtcEventDefinitions, opts...)
 	default:
-		events, err = event.Load(definitions.Ceilometer, definitions.EventDefinitions, opts...)
+		c.Events, eventsErr = event.Load(definitions.Ceilometer, definitions.EventDefinitions, opts...)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &Converter{Meters: meters, Events: events, Skipped: skipped}, nil
+	return c, eventsErr, nil
 }
 
 // Result is what one notification produced.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -294,5 +296,50 @@ func TestSubscriberRedeclaresTopologyAfterItsQueueIsDeleted(t *testing.T) {
 		m.Ack()
 	case <-ctx.Done():
 		t.Fatal("nothing consumed after the queue came back")
+	}
+}
+
+// TestSubscriberConsumesSeveralBrokersAndFailsOverBetweenHosts uses two
+// virtual hosts of the local RabbitMQ as two brokers (Ceilometer's
+// messaging_urls); the second broker's URL lists a dead host first, so it
+// is reached by failover.
+func TestSubscriberConsumesSeveralBrokersAndFailsOverBetweenHosts(t *testing.T) {
+	url := testBroker(t)
+	exchange, prefix := uniqueNames(t, url, "info")
+	vhost := "mftest-vh-" + prefix[len("mftest-"):]
+	for _, args := range [][]string{{"add_vhost", vhost}, {"set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"}} {
+		if out, err := exec.Command("rabbitmqctl", args...).CombinedOutput(); err != nil {
+			t.Fatalf("rabbitmqctl %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command("rabbitmqctl", "delete_vhost", vhost).Run() })
+	second := "rabbit://guest:guest@127.0.0.1:1,guest:guest@127.0.0.1:5672/" + vhost
+	sub, err := NewSubscriber(Config{Brokers: []string{url, second}, Exchanges: []string{exchange}, Priorities: []string{"info"},
+		QueuePrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	defer sub.Close()
+	msgs, _ := sub.Subscribe(ctx, "notifications")
+	waitConnected(t, sub)
+	publish(t, url, exchange, "notifications.info", []byte("first broker"))
+	publish(t, "amqp://guest:guest@127.0.0.1:5672/"+vhost, exchange, "notifications.info", []byte("second broker"))
+	got := map[string]string{}
+	for len(got) < 2 {
+		select {
+		case m := <-msgs:
+			got[string(m.Payload)] = m.Metadata.Get(MetadataBroker)
+			m.Ack()
+		case <-ctx.Done():
+			t.Fatalf("received only %v", got)
+		}
+	}
+	if got["first broker"] == got["second broker"] {
+		t.Fatalf("both messages credited to broker %q", got["first broker"])
+	}
+	if strings.Contains(got["second broker"], "guest") {
+		t.Fatalf("broker name leaks credentials: %q", got["second broker"])
 	}
 }

@@ -63,8 +63,8 @@ const (
 
 // Trait is one named, typed value of an event.
 type Trait struct {
-	Name  string
-	Type  TraitType
+	Name string
+	Type TraitType
 	// Value is a string, int64 (*big.Int past int64), float64 or, for
 	// datetimes, an ISO 8601 string.
 	Value any

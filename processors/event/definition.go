@@ -6,6 +6,7 @@ import (
 
 	"meterflow/processors/fnmatch"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/pyyaml"
 )
 
 // definition is one entry of event_definitions.yaml (Ceilometer's
@@ -58,12 +59,12 @@ var defaultTraits = []struct {
 func newDefaultTraits(paths pathCache) ([]*traitDef, error) {
 	out := make([]*traitDef, 0, len(defaultTraits))
 	for _, d := range defaultTraits {
-		items := make([]*yval, len(d.fields))
+		items := make([]*pyyaml.Value, len(d.fields))
 		for i, f := range d.fields {
-			items[i] = &yval{v: f}
+			items[i] = &pyyaml.Value{V: f}
 		}
-		cfg := &ymap{keys: []*yval{{v: "fields"}}, vals: []*yval{{v: items}}}
-		t, problems := newTraitDef(d.name, &yval{v: cfg}, paths)
+		cfg := &pyyaml.Mapping{Pairs: []pyyaml.Pair{{Key: &pyyaml.Value{V: "fields"}, Value: &pyyaml.Value{V: items}}}}
+		t, problems := newTraitDef(d.name, &pyyaml.Value{V: cfg}, paths)
 		if len(problems) > 0 {
 			return nil, fmt.Errorf("default trait %q: %s", d.name, problems[0].msg)
 		}
@@ -74,11 +75,11 @@ func newDefaultTraits(paths pathCache) ([]*traitDef, error) {
 
 // newDefinition builds a definition from one entry of the file, reporting
 // every problem found in it.
-func newDefinition(index int, cfg *yval, defaults []*traitDef, paths pathCache, report func(*DefinitionError)) *definition {
-	d := &definition{line: cfg.line, label: fmt.Sprintf("definition #%d", index+1)}
-	m, ok := cfg.v.(*ymap)
+func newDefinition(index int, cfg *pyyaml.Value, defaults []*traitDef, paths pathCache, report func(*DefinitionError)) *definition {
+	d := &definition{line: cfg.Line, label: fmt.Sprintf("definition #%d", index+1)}
+	m, ok := cfg.V.(*pyyaml.Mapping)
 	if !ok {
-		report(&DefinitionError{Line: cfg.line, Definition: d.label, Msg: "a definition must be a mapping with event_type and traits, not " + yTypeName(cfg)})
+		report(&DefinitionError{Line: cfg.Line, Definition: d.label, Msg: "a definition must be a mapping with event_type and traits, not " + cfg.TypeName()})
 		return nil
 	}
 	bad := false
@@ -86,42 +87,42 @@ func newDefinition(index int, cfg *yval, defaults []*traitDef, paths pathCache, 
 		bad = true
 		report(&DefinitionError{Line: line, Definition: d.label, Trait: trait, Msg: msg})
 	}
-	et, hasET := m.get("event_type")
+	et, hasET := m.Lookup("event_type")
 	if hasET {
 		d.label = "event_type " + describeEventType(et)
 		d.readEventType(et, fail)
 	} else {
-		fail(cfg.line, "", "no event_type")
+		fail(cfg.Line, "", "no event_type")
 	}
 	d.traits = append(d.traits, defaults...)
-	traits, ok := m.get("traits")
+	traits, ok := m.Lookup("traits")
 	if !ok {
-		fail(cfg.line, "", "no traits")
+		fail(cfg.Line, "", "no traits")
 		return nil
 	}
-	switch tv := traits.v.(type) {
-	case *ymap:
-		for i, k := range tv.keys {
-			name, isStr := k.v.(string)
+	switch tv := traits.V.(type) {
+	case *pyyaml.Mapping:
+		for _, p := range tv.Pairs {
+			name, isStr := p.Key.Str()
 			if !isStr {
-				name = jsonv.PyStr(yToJSON(k))
+				name = jsonv.PyStr(yToJSON(p.Key))
 			}
-			t, problems := newTraitDef(name, tv.vals[i], paths)
+			t, problems := newTraitDef(name, p.Value, paths)
 			for _, p := range problems {
 				fail(p.line, name, p.msg)
 			}
 			d.setTrait(t)
 		}
-	case []*yval:
+	case []*pyyaml.Value:
 		if len(tv) > 0 {
-			fail(traits.line, "", "traits must be a mapping of trait name to definition, not a list")
+			fail(traits.Line, "", "traits must be a mapping of trait name to definition, not a list")
 		}
 	case string:
 		if tv != "" {
-			fail(traits.line, "", "traits must be a mapping of trait name to definition, not a string")
+			fail(traits.Line, "", "traits must be a mapping of trait name to definition, not a string")
 		}
 	default:
-		fail(traits.line, "", "traits must be a mapping of trait name to definition, not "+yTypeName(traits))
+		fail(traits.Line, "", "traits must be a mapping of trait name to definition, not "+traits.TypeName())
 	}
 	if bad {
 		return nil
@@ -142,29 +143,31 @@ func (d *definition) setTrait(t *traitDef) {
 
 // readEventType reads event_type: a pattern or a list of patterns; those
 // starting with "!" exclude. Only exclusions means "*" and exclusions.
-func (d *definition) readEventType(et *yval, fail func(line int, trait, msg string)) {
-	var items []*yval
-	switch v := et.v.(type) {
+func (d *definition) readEventType(et *pyyaml.Value, fail func(line int, trait, msg string)) {
+	var items []*pyyaml.Value
+	switch v := et.V.(type) {
 	case string:
-		items = []*yval{et}
-	case []*yval:
+		items = []*pyyaml.Value{et}
+	case []*pyyaml.Value:
 		items = v
-	case *ymap: // Python iterates a dict's keys
-		items = v.keys
+	case *pyyaml.Mapping: // Python iterates a dict's keys
+		for _, p := range v.Pairs {
+			items = append(items, p.Key)
+		}
 	default:
-		fail(et.line, "", "event_type must be a pattern or a list of patterns, not "+yTypeName(et))
+		fail(et.Line, "", "event_type must be a pattern or a list of patterns, not "+et.TypeName())
 		return
 	}
 	for _, item := range items {
-		s, ok := item.v.(string)
+		s, ok := item.Str()
 		if !ok {
-			fail(item.line, "", "event_type: pattern must be a string, not "+yTypeName(item))
+			fail(item.Line, "", "event_type: pattern must be a string, not "+item.TypeName())
 			continue
 		}
 		pattern, excluded := strings.CutPrefix(s, "!")
 		g, err := fnmatch.Compile(pattern)
 		if err != nil {
-			fail(item.line, "", "event_type: "+err.Error())
+			fail(item.Line, "", "event_type: "+err.Error())
 			continue
 		}
 		if excluded {
@@ -185,11 +188,11 @@ func (d *definition) readEventType(et *yval, fail func(line int, trait, msg stri
 
 // describeEventType renders event_type for messages: "compute.instance.*"
 // or ["volume.exists", "volume.retype", ...].
-func describeEventType(et *yval) string {
-	switch v := et.v.(type) {
+func describeEventType(et *pyyaml.Value) string {
+	switch v := et.V.(type) {
 	case string:
 		return fmt.Sprintf("%q", v)
-	case []*yval:
+	case []*pyyaml.Value:
 		parts := make([]string, 0, 3)
 		for i, e := range v {
 			if i == 2 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"meterflow/processors/fnmatch"
+	"meterflow/processors/pyyaml"
 )
 
 // Option configures a Converter, as the [event] options of ceilometer.conf
@@ -110,32 +111,39 @@ func Parse(name string, data []byte, opts ...Option) (*Converter, error) {
 		e.File = name
 		errs = append(errs, e)
 	}
-	root, err := parseYAML(data)
+	root, err := pyyaml.Parse(data)
 	if err != nil {
-		var ye *yamlError
+		var ye *pyyaml.Error
 		if errors.As(err, &ye) {
-			report(&DefinitionError{Line: ye.line, Msg: "invalid YAML: " + ye.msg})
+			report(&DefinitionError{Line: ye.Line, Msg: "invalid YAML: " + ye.Msg})
 		} else {
 			report(&DefinitionError{Msg: "invalid YAML: " + err.Error()})
 		}
 		return nil, errors.Join(errs...)
 	}
-	var entries []*yval
-	switch v := root.v.(type) {
-	case []*yval:
+	if root == nil {
+		root = &pyyaml.Value{Line: 1} // an empty file is None
+	}
+	if root.Size() > pyyaml.MaxSize {
+		report(&DefinitionError{Line: root.Line, Msg: "invalid YAML: document too large once its aliases are expanded"})
+		return nil, errors.Join(errs...)
+	}
+	var entries []*pyyaml.Value
+	switch v := root.V.(type) {
+	case []*pyyaml.Value:
 		entries = v
 	case nil:
-		report(&DefinitionError{Line: root.line, Msg: "no definitions: the file is empty"})
-	case *ymap:
-		if len(v.keys) > 0 {
-			report(&DefinitionError{Line: root.line, Msg: "the file must be a list of definitions, not a mapping"})
+		report(&DefinitionError{Line: root.Line, Msg: "no definitions: the file is empty"})
+	case *pyyaml.Mapping:
+		if len(v.Pairs) > 0 {
+			report(&DefinitionError{Line: root.Line, Msg: "the file must be a list of definitions, not a mapping"})
 		}
 	case string:
 		if v != "" {
-			report(&DefinitionError{Line: root.line, Msg: "the file must be a list of definitions, not a string"})
+			report(&DefinitionError{Line: root.Line, Msg: "the file must be a list of definitions, not a string"})
 		}
 	default:
-		report(&DefinitionError{Line: root.line, Msg: "the file must be a list of definitions, not " + yTypeName(root)})
+		report(&DefinitionError{Line: root.Line, Msg: "the file must be a list of definitions, not " + root.TypeName()})
 	}
 
 	paths := pathCache{}

@@ -2,6 +2,7 @@ package event
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,6 +190,19 @@ func TestLoadAcceptsExactlyWhatCeilometerLoads(t *testing.T) {
 		if got := err == nil; got != want {
 			t.Errorf("%q: loads %v (%v), Ceilometer %v", text, got, err, want)
 		}
+	}
+}
+
+func TestAliasBombsAreRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("- &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 12; i++ {
+		prev := fmt.Sprintf("*a%d", i-1)
+		fmt.Fprintf(&b, "- &a%d [%s]\n", i, strings.TrimSuffix(strings.Repeat(prev+", ", 10), ", "))
+	}
+	_, err := Parse("test.yaml", []byte(b.String()))
+	if !errors.Is(err, ErrInvalidDefinition) || !strings.Contains(err.Error(), "test.yaml:1: invalid YAML: document too large") {
+		t.Errorf("got %v, want the document refused as too large", err)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
+	"meterflow/processors/pytime"
+	"meterflow/processors/pyyaml"
 )
 
 // fieldMatch is one value a trait's fields matched, with its path as
@@ -27,7 +30,7 @@ type plugin interface {
 type pluginSpec struct {
 	// build makes a plugin from its parameters (never nil), reporting every
 	// problem with them.
-	build func(params *ymap) (plugin, []fieldProblem)
+	build func(params *pyyaml.Mapping) (plugin, []fieldProblem)
 	// paths is set when the plugin reads the matches' paths.
 	paths bool
 }
@@ -54,31 +57,31 @@ type splitPlugin struct {
 	maxSplit  int64 // negative: no limit
 }
 
-func newSplitPlugin(params *ymap) (plugin, []fieldProblem) {
+func newSplitPlugin(params *pyyaml.Mapping) (plugin, []fieldProblem) {
 	sep := "."
 	p := &splitPlugin{separator: &sep, maxSplit: -1}
 	var problems []fieldProblem
-	if v, ok := params.get("separator"); ok {
-		switch s := v.v.(type) {
+	if v, ok := params.Lookup("separator"); ok {
+		switch s := v.V.(type) {
 		case nil:
 			p.separator = nil
 		case string:
 			if s == "" {
-				problems = append(problems, fieldProblem{v.line, "split: separator: empty separator"})
+				problems = append(problems, fieldProblem{v.Line, "split: separator: empty separator"})
 			}
 			p.separator = &s
 		default:
-			problems = append(problems, fieldProblem{v.line, fmt.Sprintf("split: separator: must be a string, not %s", yTypeName(v))})
+			problems = append(problems, fieldProblem{v.Line, fmt.Sprintf("split: separator: must be a string, not %s", v.TypeName())})
 		}
 	}
 	// Ceilometer formats segment and max_split with %d when it loads the
 	// plugin, and indexes and splits with them on every event.
 	intParam := func(name string, dst *int64, allowNone bool) {
-		v, ok := params.get(name)
-		if !ok || v.v == nil && allowNone {
+		v, ok := params.Lookup(name)
+		if !ok || v.V == nil && allowNone {
 			return
 		}
-		switch n := v.v.(type) {
+		switch n := v.V.(type) {
 		case bool:
 			if n {
 				*dst = 1
@@ -90,7 +93,7 @@ func newSplitPlugin(params *ymap) (plugin, []fieldProblem) {
 			*dst = n
 			return
 		}
-		problems = append(problems, fieldProblem{v.line, fmt.Sprintf("split: %s: must be an integer, not %s", name, yTypeName(v))})
+		problems = append(problems, fieldProblem{v.Line, fmt.Sprintf("split: %s: must be an integer, not %s", name, v.TypeName())})
 	}
 	intParam("segment", &p.segment, false)
 	intParam("max_split", &p.maxSplit, true)
@@ -107,13 +110,18 @@ func (p *splitPlugin) value(matches []fieldMatch) (any, bool) {
 }
 
 func (p *splitPlugin) split(s string) (string, bool) {
+	// A max_split beyond any string's length is no limit.
+	maxSplit := -1
+	if p.maxSplit >= 0 && p.maxSplit < math.MaxInt32 {
+		maxSplit = int(p.maxSplit)
+	}
 	var parts []string
 	if p.separator == nil {
-		parts = splitWhitespace(s, p.maxSplit)
+		parts = py.SplitWhitespace(s, maxSplit)
 	} else {
 		n := -1
-		if p.maxSplit >= 0 && p.maxSplit < math.MaxInt32 {
-			n = int(p.maxSplit) + 1
+		if maxSplit >= 0 {
+			n = maxSplit + 1
 		}
 		parts = strings.SplitN(s, *p.separator, n)
 	}
@@ -125,33 +133,6 @@ func (p *splitPlugin) split(s string) (string, bool) {
 		return "", false
 	}
 	return parts[i], true
-}
-
-// splitWhitespace is Python's str.split(None, maxsplit).
-func splitWhitespace(s string, maxSplit int64) []string {
-	r := []rune(s)
-	var out []string
-	i := 0
-	for count := maxSplit; maxSplit < 0 || count > 0; count-- {
-		for i < len(r) && pyIsSpace(r[i]) {
-			i++
-		}
-		if i == len(r) {
-			return out
-		}
-		j := i
-		for i < len(r) && !pyIsSpace(r[i]) {
-			i++
-		}
-		out = append(out, string(r[j:i]))
-	}
-	for i < len(r) && pyIsSpace(r[i]) {
-		i++
-	}
-	if i < len(r) {
-		out = append(out, string(r[i:]))
-	}
-	return out
 }
 
 // bitfieldPlugin is BitfieldTraitPlugin: initial_bitfield with bit `bit` set
@@ -172,58 +153,58 @@ type bitFlag struct {
 // maxBit keeps bitfields within int64.
 const maxBit = 62
 
-func newBitfieldPlugin(params *ymap) (plugin, []fieldProblem) {
+func newBitfieldPlugin(params *pyyaml.Mapping) (plugin, []fieldProblem) {
 	p := &bitfieldPlugin{initial: int64(0)}
 	var problems []fieldProblem
-	if v, ok := params.get("initial_bitfield"); ok {
+	if v, ok := params.Lookup("initial_bitfield"); ok {
 		p.initial = yToJSON(v)
 	}
-	flags, ok := params.get("flags")
-	if !ok || flags.v == nil {
+	flags, ok := params.Lookup("flags")
+	if !ok || flags.V == nil {
 		return p, problems
 	}
-	var list []*yval
-	switch f := flags.v.(type) {
-	case []*yval:
+	var list []*pyyaml.Value
+	switch f := flags.V.(type) {
+	case []*pyyaml.Value:
 		list = f
 	case string:
 		if f != "" {
-			problems = append(problems, fieldProblem{flags.line, "bitfield: flags: must be a list of {path, bit, value}"})
+			problems = append(problems, fieldProblem{flags.Line, "bitfield: flags: must be a list of {path, bit, value}"})
 		}
-	case *ymap:
-		if len(f.keys) != 0 {
-			problems = append(problems, fieldProblem{flags.line, "bitfield: flags: must be a list of {path, bit, value}"})
+	case *pyyaml.Mapping:
+		if len(f.Pairs) != 0 {
+			problems = append(problems, fieldProblem{flags.Line, "bitfield: flags: must be a list of {path, bit, value}"})
 		}
 	default:
-		problems = append(problems, fieldProblem{flags.line, "bitfield: flags: must be a list of {path, bit, value}"})
+		problems = append(problems, fieldProblem{flags.Line, "bitfield: flags: must be a list of {path, bit, value}"})
 	}
 	for i, f := range list {
-		m, ok := f.v.(*ymap)
+		m, ok := f.V.(*pyyaml.Mapping)
 		if !ok {
-			problems = append(problems, fieldProblem{f.line, fmt.Sprintf("bitfield: flags[%d]: must be a mapping with path and bit", i)})
+			problems = append(problems, fieldProblem{f.Line, fmt.Sprintf("bitfield: flags[%d]: must be a mapping with path and bit", i)})
 			continue
 		}
 		var flag bitFlag
-		if path, ok := m.get("path"); !ok {
-			problems = append(problems, fieldProblem{f.line, fmt.Sprintf("bitfield: flags[%d]: no path", i)})
+		if path, ok := m.Lookup("path"); !ok {
+			problems = append(problems, fieldProblem{f.Line, fmt.Sprintf("bitfield: flags[%d]: no path", i)})
 		} else {
-			switch pv := path.v.(type) {
-			case []*yval, *ymap:
-				problems = append(problems, fieldProblem{path.line, fmt.Sprintf("bitfield: flags[%d]: path: must be a string", i)})
+			switch pv := path.V.(type) {
+			case []*pyyaml.Value, *pyyaml.Mapping:
+				problems = append(problems, fieldProblem{path.Line, fmt.Sprintf("bitfield: flags[%d]: path: must be a string", i)})
 			case string:
 				flag.path, flag.hasPath = pv, true
 			}
 		}
-		if bit, ok := m.get("bit"); !ok {
-			problems = append(problems, fieldProblem{f.line, fmt.Sprintf("bitfield: flags[%d]: no bit", i)})
-		} else if n, err := pyInt(yToJSON(bit)); err != nil {
-			problems = append(problems, fieldProblem{bit.line, fmt.Sprintf("bitfield: flags[%d]: bit: %v", i, err)})
+		if bit, ok := m.Lookup("bit"); !ok {
+			problems = append(problems, fieldProblem{f.Line, fmt.Sprintf("bitfield: flags[%d]: no bit", i)})
+		} else if n, err := py.Int(yToJSON(bit)); err != nil {
+			problems = append(problems, fieldProblem{bit.Line, fmt.Sprintf("bitfield: flags[%d]: bit: %v", i, err)})
 		} else if b, ok := n.(int64); !ok || b < 0 || b > maxBit {
-			problems = append(problems, fieldProblem{bit.line, fmt.Sprintf("bitfield: flags[%d]: bit: %v is not between 0 and %d", i, n, maxBit)})
+			problems = append(problems, fieldProblem{bit.Line, fmt.Sprintf("bitfield: flags[%d]: bit: %v is not between 0 and %d", i, n, maxBit)})
 		} else {
 			flag.mask = 1 << b
 		}
-		if v, ok := m.get("value"); ok {
+		if v, ok := m.Lookup("value"); ok {
 			flag.value, flag.hasValue = yToJSON(v), true
 		}
 		p.flags = append(p.flags, flag)
@@ -232,7 +213,7 @@ func newBitfieldPlugin(params *ymap) (plugin, []fieldProblem) {
 		switch p.initial.(type) {
 		case bool, int64:
 		default:
-			problems = append(problems, fieldProblem{flags.line, fmt.Sprintf("bitfield: initial_bitfield: must be an integer, not %s", pyTypeName(p.initial))})
+			problems = append(problems, fieldProblem{flags.Line, fmt.Sprintf("bitfield: initial_bitfield: must be an integer, not %s", py.TypeName(p.initial))})
 		}
 	}
 	return p, problems
@@ -275,18 +256,18 @@ func (p *bitfieldPlugin) value(matches []fieldMatch) (any, bool) {
 // exactly two matched timestamps, else nothing.
 type timedeltaPlugin struct{}
 
-func newTimedeltaPlugin(*ymap) (plugin, []fieldProblem) { return timedeltaPlugin{}, nil }
+func newTimedeltaPlugin(*pyyaml.Mapping) (plugin, []fieldProblem) { return timedeltaPlugin{}, nil }
 
 func (timedeltaPlugin) value(matches []fieldMatch) (any, bool) {
 	if len(matches) != 2 {
 		return nil, false
 	}
-	start, err1 := parseISOTime(matches[0].value)
-	end, err2 := parseISOTime(matches[1].value)
+	start, err1 := pytime.ParseISO(matches[0].value)
+	end, err2 := pytime.ParseISO(matches[1].value)
 	if err1 != nil || err2 != nil {
 		return nil, false
 	}
-	us := end.micros() - start.micros()
+	us := end.UnixMicro() - start.UnixMicro()
 	if us < 0 {
 		us = -us
 	}
@@ -301,41 +282,29 @@ func (timedeltaPlugin) value(matches []fieldMatch) (any, bool) {
 // yToJSON converts a YAML value to a JSON value for comparisons with
 // notification values. A timestamp, or a mapping with keys that are not
 // strings, becomes a value equal to no JSON value.
-func yToJSON(y *yval) any {
-	switch v := y.v.(type) {
-	case []*yval:
+func yToJSON(y *pyyaml.Value) any {
+	switch v := y.V.(type) {
+	case []*pyyaml.Value:
 		out := make([]any, len(v))
 		for i, e := range v {
 			out[i] = yToJSON(e)
 		}
 		return out
-	case *ymap:
-		o := jsonv.NewObject(len(v.keys))
-		for i, k := range v.keys {
-			s, ok := k.v.(string)
+	case *pyyaml.Mapping:
+		o := jsonv.NewObject(len(v.Pairs))
+		for _, p := range v.Pairs {
+			s, ok := p.Key.Str()
 			if !ok {
 				return unmatchable{}
 			}
-			o.Set(s, yToJSON(v.vals[i]))
+			o.Set(s, yToJSON(p.Value))
 		}
 		return o
-	case yTimestamp:
+	case pyyaml.Timestamp:
 		return unmatchable{}
 	}
-	return y.v
+	return y.V
 }
 
 // unmatchable stands for a YAML value no JSON value equals.
 type unmatchable struct{}
-
-func yTypeName(y *yval) string {
-	switch y.v.(type) {
-	case []*yval:
-		return "list"
-	case *ymap:
-		return "dict"
-	case yTimestamp:
-		return "datetime"
-	}
-	return pyTypeName(y.v)
-}

@@ -2,16 +2,18 @@ package event
 
 import (
 	"testing"
+
+	"meterflow/processors/pyyaml"
 )
 
 // params reads plugin parameters written as YAML.
-func params(t *testing.T, yamlText string) *ymap {
+func params(t *testing.T, yamlText string) *pyyaml.Mapping {
 	t.Helper()
-	v, err := parseYAML([]byte(yamlText))
+	v, err := pyyaml.Parse([]byte(yamlText))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, ok := v.v.(*ymap)
+	m, ok := v.V.(*pyyaml.Mapping)
 	if !ok {
 		t.Fatalf("%q is not a mapping", yamlText)
 	}

@@ -7,6 +7,9 @@ import (
 	"meterflow/processors"
 	"meterflow/processors/jsonpath"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
+	"meterflow/processors/pytime"
+	"meterflow/processors/pyyaml"
 )
 
 // traitNone is Ceilometer's Trait.NONE_TYPE, which a definition gets with
@@ -105,9 +108,9 @@ func (t *traitDef) trait(doc any) (processors.Trait, bool, error) {
 	}
 	switch t.typ {
 	case processors.TraitInt:
-		v, err = pyInt(v)
+		v, err = py.Int(v)
 	case processors.TraitFloat:
-		v, err = pyFloat(v)
+		v, err = py.Float(v)
 	case processors.TraitDatetime:
 		v, err = normalizeISOTime(v)
 	default:
@@ -121,6 +124,20 @@ func (t *traitDef) trait(doc any) (processors.Trait, bool, error) {
 		return processors.Trait{}, false, err
 	}
 	return processors.Trait{Name: t.name, Type: t.typ, Value: v}, true, nil
+}
+
+// normalizeISOTime is Ceilometer's datetime conversion,
+// timeutils.normalize_time(timeutils.parse_isotime(v)), formatted as
+// datetime.isoformat() formats the naive UTC time it gives.
+func normalizeISOTime(v any) (string, error) {
+	t, err := pytime.ParseISO(v)
+	if err != nil {
+		return "", err
+	}
+	if t, err = t.Normalize(); err != nil {
+		return "", err
+	}
+	return t.ISOFormat(), nil
 }
 
 // pathCache shares compiled expressions between the traits of a file, as
@@ -142,30 +159,30 @@ func (c pathCache) compile(expr string) (*jsonpath.Path, error) {
 // newTraitDef builds a trait from its configuration as TraitDefinition does,
 // collecting every problem rather than stopping at the first. cfg is a
 // mapping {fields, type, plugin} or, for short, the fields alone.
-func newTraitDef(name string, cfg *yval, paths pathCache) (*traitDef, []fieldProblem) {
+func newTraitDef(name string, cfg *pyyaml.Value, paths pathCache) (*traitDef, []fieldProblem) {
 	t := &traitDef{name: name, typ: processors.TraitText}
 	var problems []fieldProblem
 	add := func(line int, format string, args ...any) {
 		problems = append(problems, fieldProblem{line, fmt.Sprintf(format, args...)})
 	}
 	fields := cfg
-	if m, ok := cfg.v.(*ymap); ok {
-		if typ, ok := m.get("type"); ok {
-			name, isStr := typ.v.(string)
+	if m, ok := cfg.V.(*pyyaml.Mapping); ok {
+		if typ, ok := m.Lookup("type"); ok {
+			name, isStr := typ.Str()
 			if !isStr {
-				add(typ.line, "type: must be a string, not %s", yTypeName(typ))
+				add(typ.Line, "type: must be a string, not %s", typ.TypeName())
 			} else if tt, known := traitTypes[strings.ToUpper(name)]; known {
 				t.typ = tt
 			} else {
-				add(typ.line, "unknown type %q (want text, int, float or datetime)", name)
+				add(typ.Line, "unknown type %q (want text, int, float or datetime)", name)
 			}
 		}
-		if p, ok := m.get("plugin"); ok {
+		if p, ok := m.Lookup("plugin"); ok {
 			t.plugin, t.paths = buildPlugin(p, &problems)
 		}
-		f, ok := m.get("fields")
+		f, ok := m.Lookup("fields")
 		if !ok {
-			add(cfg.line, "no fields")
+			add(cfg.Line, "no fields")
 			return t, problems
 		}
 		fields = f
@@ -173,18 +190,18 @@ func newTraitDef(name string, cfg *yval, paths pathCache) (*traitDef, []fieldPro
 	expr, constant, isConst, msg := fieldsExpr(fields)
 	switch {
 	case msg != "":
-		add(fields.line, "fields: %s", msg)
+		add(fields.Line, "fields: %s", msg)
 	case isConst:
 		t.constant = constant
 		// A constant that does not convert would fail every event.
 		if _, _, err := t.trait(nil); err != nil {
-			add(fields.line, "fields: %v does not convert to %s: %v", jsonv.PyRepr(constant), typeName(t.typ), err)
+			add(fields.Line, "fields: %v does not convert to %s: %v", jsonv.PyRepr(constant), typeName(t.typ), err)
 		}
 	default:
 		t.expr = expr
 		p, err := paths.compile(expr)
 		if err != nil {
-			add(fields.line, "fields: %q: %v", expr, err)
+			add(fields.Line, "fields: %q: %v", expr, err)
 		}
 		t.path = p
 	}
@@ -194,8 +211,8 @@ func newTraitDef(name string, cfg *yval, paths pathCache) (*traitDef, []fieldPro
 // fieldsExpr reads `fields` as Definition does: a JSONPath string; a list of
 // them, one or joined as the union "(a)|(b)"; or an integer, which is the
 // value itself.
-func fieldsExpr(f *yval) (expr string, constant any, isConst bool, problem string) {
-	if list, ok := f.v.([]*yval); ok {
+func fieldsExpr(f *pyyaml.Value) (expr string, constant any, isConst bool, problem string) {
+	if list, ok := f.V.([]*pyyaml.Value); ok {
 		switch len(list) {
 		case 0:
 			return "", nil, false, "empty list"
@@ -204,9 +221,9 @@ func fieldsExpr(f *yval) (expr string, constant any, isConst bool, problem strin
 		default:
 			parts := make([]string, len(list))
 			for i, e := range list {
-				switch v := e.v.(type) {
-				case []*yval, *ymap, yTimestamp:
-					return "", nil, false, fmt.Sprintf("item %d: not a JSONPath expression but a %s", i, yTypeName(e))
+				switch v := e.V.(type) {
+				case []*pyyaml.Value, *pyyaml.Mapping, pyyaml.Timestamp:
+					return "", nil, false, fmt.Sprintf("item %d: not a JSONPath expression but a %s", i, e.TypeName())
 				case string:
 					parts[i] = "(" + v + ")"
 				default:
@@ -216,7 +233,7 @@ func fieldsExpr(f *yval) (expr string, constant any, isConst bool, problem strin
 			return strings.Join(parts, "|"), nil, false, ""
 		}
 	}
-	switch v := f.v.(type) {
+	switch v := f.V.(type) {
 	case string:
 		return v, nil, false, ""
 	case bool, int64:
@@ -224,48 +241,48 @@ func fieldsExpr(f *yval) (expr string, constant any, isConst bool, problem strin
 	case nil:
 		return "", nil, false, "null is not a JSONPath expression"
 	}
-	return "", nil, false, fmt.Sprintf("not a JSONPath expression but a %s", yTypeName(f))
+	return "", nil, false, fmt.Sprintf("not a JSONPath expression but a %s", f.TypeName())
 }
 
 // buildPlugin reads `plugin`: a name, or {name, parameters}.
-func buildPlugin(cfg *yval, problems *[]fieldProblem) (plugin, bool) {
+func buildPlugin(cfg *pyyaml.Value, problems *[]fieldProblem) (plugin, bool) {
 	add := func(line int, format string, args ...any) {
 		*problems = append(*problems, fieldProblem{line, fmt.Sprintf(format, args...)})
 	}
-	var nameVal *yval
-	params := &ymap{}
-	switch c := cfg.v.(type) {
+	var nameVal *pyyaml.Value
+	params := &pyyaml.Mapping{}
+	switch c := cfg.V.(type) {
 	case string:
 		nameVal = cfg
-	case *ymap:
-		n, ok := c.get("name")
+	case *pyyaml.Mapping:
+		n, ok := c.Lookup("name")
 		if !ok {
-			add(cfg.line, "plugin: no name")
+			add(cfg.Line, "plugin: no name")
 			return nil, false
 		}
 		nameVal = n
-		if p, ok := c.get("parameters"); ok && p.v != nil {
-			pm, ok := p.v.(*ymap)
+		if p, ok := c.Lookup("parameters"); ok && p.V != nil {
+			pm, ok := p.V.(*pyyaml.Mapping)
 			if !ok {
-				add(p.line, "plugin: parameters: must be a mapping, not %s", yTypeName(p))
+				add(p.Line, "plugin: parameters: must be a mapping, not %s", p.TypeName())
 				return nil, false
 			}
-			for _, k := range pm.keys {
-				if _, ok := k.v.(string); !ok {
-					add(k.line, "plugin: parameters: %s: keys must be strings", jsonv.PyRepr(yToJSON(k)))
+			for _, pair := range pm.Pairs {
+				if _, ok := pair.Key.Str(); !ok {
+					add(pair.Key.Line, "plugin: parameters: %s: keys must be strings", jsonv.PyRepr(yToJSON(pair.Key)))
 					return nil, false
 				}
 			}
 			params = pm
 		}
 	default:
-		add(cfg.line, "plugin: must be a name or {name, parameters}, not %s", yTypeName(cfg))
+		add(cfg.Line, "plugin: must be a name or {name, parameters}, not %s", cfg.TypeName())
 		return nil, false
 	}
-	name, _ := nameVal.v.(string)
+	name, isStr := nameVal.Str()
 	spec, ok := pluginSpecs[name]
-	if _, isStr := nameVal.v.(string); !ok || !isStr {
-		add(nameVal.line, "plugin: no plugin named %s (want split, bitfield or timedelta)", jsonv.PyRepr(yToJSON(nameVal)))
+	if !ok || !isStr {
+		add(nameVal.Line, "plugin: no plugin named %s (want split, bitfield or timedelta)", jsonv.PyRepr(yToJSON(nameVal)))
 		return nil, false
 	}
 	p, ps := spec.build(params)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"meterflow/processors"
+	"meterflow/processors/pyyaml"
 )
 
 // traitPayload extends the payload of Ceilometer's TestTraitDefinition.
@@ -172,11 +173,11 @@ func TestTraitPluginGetsNonNullMatchesWithPaths(t *testing.T) {
 			[]fieldMatch{{"payload.instance_id", "id-for-instance-0001"}, {"payload.instance_uuid", "uuid-for-instance-0001"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			items := make([]*yval, len(tc.fields))
+			items := make([]*pyyaml.Value, len(tc.fields))
 			for i, f := range tc.fields {
-				items[i] = &yval{v: f}
+				items[i] = &pyyaml.Value{V: f}
 			}
-			td, problems := newTraitDef("test_trait", &yval{v: items}, pathCache{})
+			td, problems := newTraitDef("test_trait", &pyyaml.Value{V: items}, pathCache{})
 			if len(problems) > 0 {
 				t.Fatal(problems)
 			}

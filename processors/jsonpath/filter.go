@@ -1,13 +1,11 @@
 package jsonpath
 
 import (
-	"math"
+	"errors"
 	"math/big"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // expression is _filter.Expression: `target`, or `target OP value` where
@@ -111,67 +109,15 @@ func (ex *expression) compare(v any) (bool, error) {
 // pyInt is Python's int(v) for a JSON value. ok is false where int()
 // raises ValueError; err is set where it raises anything else.
 func pyInt(v any) (any, bool, error) {
-	switch v := v.(type) {
-	case bool:
-		if v {
-			return int64(1), true, nil
-		}
-		return int64(0), true, nil
-	case int64, *big.Int:
-		return v, true, nil
-	case float64:
-		if math.IsNaN(v) {
-			return nil, false, nil
-		}
-		if math.IsInf(v, 0) {
-			return nil, false, &pyErr{"OverflowError", "cannot convert float infinity to integer"}
-		}
-		t := math.Trunc(v)
-		if t >= -(1<<63) && t < 1<<63 {
-			return int64(t), true, nil
-		}
-		b, _ := big.NewFloat(t).Int(nil)
-		return b, true, nil
-	case string:
-		r, ok := parsePyInt(v)
-		return r, ok, nil
+	n, err := py.Int(v)
+	var pe *py.Error
+	switch {
+	case err == nil:
+		return n, true, nil
+	case !errors.As(err, &pe):
+		return nil, false, err
+	case pe.Type == "ValueError":
+		return nil, false, nil
 	}
-	return nil, false, typeError("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyTypeName(v))
-}
-
-// parsePyInt parses a string as int(s) does: surrounding whitespace, a
-// sign, Unicode decimal digits and single underscores between digits.
-func parsePyInt(s string) (any, bool) {
-	s = strings.TrimFunc(s, isPySpace)
-	var b strings.Builder
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		if s[0] == '-' {
-			b.WriteByte('-')
-		}
-		s = s[1:]
-	}
-	digits := 0
-	prevUnderscore := true // no leading underscore
-	for _, r := range s {
-		switch {
-		case r == '_':
-			if prevUnderscore {
-				return nil, false
-			}
-			prevUnderscore = true
-			continue
-		case r < utf8.RuneSelf && r >= '0' && r <= '9':
-			b.WriteByte(byte(r))
-		case unicode.Is(unicode.Nd, r):
-			b.WriteByte(byte('0' + digitValue(r)))
-		default:
-			return nil, false
-		}
-		prevUnderscore = false
-		digits++
-	}
-	if digits == 0 || prevUnderscore || digits > jsonv.MaxIntDigits {
-		return nil, false
-	}
-	return parseInt(b.String()), true
+	return nil, false, &pyErr{pe.Type, pe.Msg}
 }

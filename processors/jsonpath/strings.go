@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
+
+	"meterflow/processors/pyre"
 )
 
 // RegexTimeout bounds one regular-expression match (`sub` and the `~`
@@ -136,68 +138,16 @@ type pyRegexp struct {
 	names  map[string]int
 }
 
-// compilePyRegexp translates Python syntax regexp2 lacks ((?P<name>...),
-// (?P=name), \Z) and compiles it; anchored patterns match at the start only,
-// like re.match.
+// compilePyRegexp translates Python syntax regexp2 lacks (see
+// pyre.Translate) and compiles it; anchored patterns match at the start
+// only, like re.match.
 func compilePyRegexp(pat string, anchored bool) (*pyRegexp, error) {
-	var b strings.Builder
-	p := &pyRegexp{names: map[string]int{}}
-	inClass := false
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		switch {
-		case c == '\\' && i+1 < len(pat):
-			if !inClass && pat[i+1] == 'Z' {
-				b.WriteString(`\z`)
-			} else {
-				b.WriteString(pat[i : i+2])
-			}
-			i++
-			continue
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-			b.WriteByte(c)
-			if i+1 < len(pat) && pat[i+1] == '^' {
-				b.WriteByte('^')
-				i++
-			}
-			if i+1 < len(pat) && pat[i+1] == ']' {
-				b.WriteString(`\]`)
-				i++
-			}
-			continue
-		case c == '(' && strings.HasPrefix(pat[i:], "(?P<"):
-			end := strings.IndexByte(pat[i:], '>')
-			if end < 0 {
-				return nil, &pyErr{"re.error", "missing >, unterminated name"}
-			}
-			p.groups++
-			p.names[pat[i+4:i+end]] = p.groups
-			b.WriteByte('(')
-			i += end
-			continue
-		case c == '(' && strings.HasPrefix(pat[i:], "(?P="):
-			end := strings.IndexByte(pat[i:], ')')
-			if end < 0 {
-				return nil, &pyErr{"re.error", "missing ), unterminated name"}
-			}
-			g, ok := p.names[pat[i+4:i+end]]
-			if !ok {
-				return nil, &pyErr{"re.error", "unknown group name"}
-			}
-			fmt.Fprintf(&b, `(?:\%d)`, g)
-			i += end
-			continue
-		case c == '(' && (i+1 >= len(pat) || pat[i+1] != '?'):
-			p.groups++
-		}
-		b.WriteByte(c)
+	t, err := pyre.Translate(pat)
+	if err != nil {
+		return nil, &pyErr{"re.error", err.Error()}
 	}
-	src := b.String()
+	p := &pyRegexp{groups: t.Groups, names: t.Names}
+	src := t.Pattern
 	if anchored {
 		src = `\A(?:` + src + `)`
 	}

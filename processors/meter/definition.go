@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"meterflow/processors/jsonv"
+	"meterflow/processors/pyre"
+	"meterflow/processors/pyyaml"
 )
 
 // Definition is one compiled meter definition: an item of the "metric" list
@@ -14,10 +18,10 @@ type Definition struct {
 	file string
 	line int
 
-	eventTypes []*pyRegexp
+	eventTypes []*pyre.Regexp
 
 	// Sample defaults, as written (cfg["type"], cfg["unit"]).
-	typ, unit *ynode
+	typ, unit *pyyaml.Value
 	// defaults holds cfg name, type and unit as JSON values, boxed once.
 	defaults [3]any
 
@@ -61,7 +65,7 @@ func (d *Definition) Line() int { return d.line }
 func (d *Definition) EventTypes() []string {
 	out := make([]string, len(d.eventTypes))
 	for i, r := range d.eventTypes {
-		out[i] = r.text
+		out[i] = r.String()
 	}
 	return out
 }
@@ -69,9 +73,9 @@ func (d *Definition) EventTypes() []string {
 // matchType is MeterDefinition.match_type.
 func (d *Definition) matchType(eventType string) (bool, error) {
 	for _, r := range d.eventTypes {
-		ok, err := r.match(eventType)
+		ok, err := r.Match(eventType)
 		if err != nil {
-			return false, fmt.Errorf("meter %q: event_type %q: %w", d.name, r.text, err)
+			return false, fmt.Errorf("meter %q: event_type %q: %w", d.name, r.String(), err)
 		}
 		if ok {
 			return true, nil
@@ -160,13 +164,13 @@ func (e *definitionError) Error() string { return e.msg }
 // stop Ceilometer's agent from starting (a bad regular expression, a
 // non-list lookup) or fail on every notification (a plugin parameter of the
 // wrong type).
-func (c *compiler) compileDefinition(cfg *ynode, file string) (*Definition, error) {
-	d := &Definition{file: file, line: cfg.line}
-	d.name, _ = cfg.get("name").str()
-	fail := func(field string, at *ynode, format string, args ...any) error {
-		line := cfg.line
-		if at != nil && at.line > 0 {
-			line = at.line
+func (c *compiler) compileDefinition(cfg *pyyaml.Value, file string) (*Definition, error) {
+	d := &Definition{file: file, line: cfg.Line}
+	d.name, _ = cfg.Get("name").Str()
+	fail := func(field string, at *pyyaml.Value, format string, args ...any) error {
+		line := cfg.Line
+		if at != nil && at.Line > 0 {
+			line = at.Line
 		}
 		return &definitionError{line, field, fmt.Sprintf(format, args...)}
 	}
@@ -174,46 +178,46 @@ func (c *compiler) compileDefinition(cfg *ynode, file string) (*Definition, erro
 		if fe, ok := err.(*fieldError); ok && fe.line > 0 {
 			return &definitionError{fe.line, field, fe.msg}
 		}
-		return &definitionError{cfg.line, field, err.Error()}
+		return &definitionError{cfg.Line, field, err.Error()}
 	}
 
 	var missing []string
 	for _, f := range requiredFields {
-		if !cfg.get(f).truthy() {
+		if !cfg.Get(f).Truthy() {
 			missing = append(missing, f)
 		}
 	}
 	if len(missing) > 0 {
 		return nil, fail(strings.Join(missing, ", "), nil, "required but missing or empty")
 	}
-	name := cfg.get("name")
-	if name.kind != yStr {
-		return nil, fail("name", name, "must be a string, not %s %s", name.typeName(), name.String())
+	name := cfg.Get("name")
+	if _, ok := name.Str(); !ok {
+		return nil, fail("name", name, "must be a string, not %s %s", name.TypeName(), name.String())
 	}
 	d.identityName = strings.HasPrefix(d.name, identityNamePrefix)
 
 	// event_type: a pattern or a list of them (a mapping's keys, as Python
 	// iterates a dict).
-	et := cfg.get("event_type")
-	var patterns []*ynode
-	switch et.kind {
-	case yStr:
-		patterns = []*ynode{et}
-	case ySeq:
-		patterns = et.items
-	case yMap:
-		for _, p := range et.pairs {
-			patterns = append(patterns, p.key)
+	et := cfg.Get("event_type")
+	var patterns []*pyyaml.Value
+	switch v := et.V.(type) {
+	case string:
+		patterns = []*pyyaml.Value{et}
+	case []*pyyaml.Value:
+		patterns = v
+	case *pyyaml.Mapping:
+		for _, p := range v.Pairs {
+			patterns = append(patterns, p.Key)
 		}
 	default:
-		return nil, fail("event_type", et, "must be a string or a list of strings, not %s", et.typeName())
+		return nil, fail("event_type", et, "must be a string or a list of strings, not %s", et.TypeName())
 	}
 	for _, p := range patterns {
-		s, ok := p.str()
+		s, ok := p.Str()
 		if !ok {
-			return nil, fail("event_type", p, "pattern must be a string, not %s %s", p.typeName(), p.String())
+			return nil, fail("event_type", p, "pattern must be a string, not %s %s", p.TypeName(), p.String())
 		}
-		re, err := compilePyRegexp(s, c.timeout)
+		re, err := pyre.Compile(s, c.timeout)
 		if err != nil {
 			return nil, fail("event_type", p, "regular expression %q: %v", s, err)
 		}
@@ -221,39 +225,37 @@ func (c *compiler) compileDefinition(cfg *ynode, file string) (*Definition, erro
 	}
 
 	// lookup, and the type check it can disable.
-	lookup := cfg.get("lookup")
+	lookup := cfg.Get("lookup")
 	typeLooked := false
-	if cfg.has("lookup") {
-		switch lookup.kind {
-		case yStr:
-			s := lookup.v.(string)
-			typeLooked = strings.Contains(s, "type") // Python: 'type' in "<str>"
-			d.lookup, d.lookupMode = []string{s}, true
-		case ySeq:
-			for _, it := range lookup.items {
-				s, ok := it.str()
+	if cfg.Has("lookup") {
+		switch v := lookup.V.(type) {
+		case string:
+			typeLooked = strings.Contains(v, "type") // Python: 'type' in "<str>"
+			d.lookup, d.lookupMode = []string{v}, true
+		case []*pyyaml.Value:
+			for _, it := range v {
+				s, ok := it.Str()
 				if !ok {
 					continue // never equal to an attribute name
 				}
 				typeLooked = typeLooked || s == "type"
 				d.lookup = append(d.lookup, s)
 			}
-			d.lookupMode = len(lookup.items) > 0
+			d.lookupMode = len(v) > 0
 		default:
-			return nil, fail("lookup", lookup, "must be a string or a list of strings, not %s", lookup.typeName())
+			return nil, fail("lookup", lookup, "must be a string or a list of strings, not %s", lookup.TypeName())
 		}
 	}
-	d.typ, d.unit = cfg.get("type"), cfg.get("unit")
+	d.typ, d.unit = cfg.Get("type"), cfg.Get("unit")
 	if !typeLooked {
-		s, _ := d.typ.str()
-		if d.typ.kind != yStr || !contains(sampleTypes, s) {
+		if s, ok := d.typ.Str(); !ok || !contains(sampleTypes, s) {
 			return nil, fail("type", d.typ, "invalid type %s specified (want gauge, delta or cumulative)", d.typ.String())
 		}
 	}
 
 	for i, a := range sampleAttributes {
-		v := cfg.get(a)
-		if !v.truthy() {
+		v := cfg.Get(a)
+		if !v.Truthy() {
 			continue
 		}
 		f, err := c.compileField(v)
@@ -264,28 +266,31 @@ func (c *compiler) compileDefinition(cfg *ynode, file string) (*Definition, erro
 	}
 
 	group := []string{}
-	if cfg.has("metadata") {
-		md := cfg.get("metadata")
-		switch {
-		case md.kind == yMap:
-		case (md.kind == ySeq || md.kind == yStr) && !md.truthy():
-			md = nil // Python iterates an empty list or string: no metadata
-		default:
-			return nil, fail("metadata", md, "must be a mapping, not %s", md.typeName())
-		}
-		if md != nil {
-			for _, p := range md.pairs {
-				key := p.key.keyString()
-				f, err := c.compileField(p.val)
-				if err != nil {
-					return nil, fieldFail("metadata."+key, err)
-				}
-				d.metadata = append(d.metadata, metaField{key, f})
-				group = append(group, key, fieldKey(f))
+	if cfg.Has("metadata") {
+		md := cfg.Get("metadata")
+		var pairs []pyyaml.Pair
+		switch v := md.V.(type) {
+		case *pyyaml.Mapping:
+			pairs = v.Pairs
+		case []*pyyaml.Value, string:
+			// Python iterates an empty list or string: no metadata.
+			if md.Truthy() {
+				return nil, fail("metadata", md, "must be a mapping, not %s", md.TypeName())
 			}
+		default:
+			return nil, fail("metadata", md, "must be a mapping, not %s", md.TypeName())
+		}
+		for _, p := range pairs {
+			key := keyString(p.Key)
+			f, err := c.compileField(p.Value)
+			if err != nil {
+				return nil, fieldFail("metadata."+key, err)
+			}
+			d.metadata = append(d.metadata, metaField{key, f})
+			group = append(group, key, fieldKey(f))
 		}
 	}
-	if um := cfg.get("user_metadata"); um.truthy() {
+	if um := cfg.Get("user_metadata"); um.Truthy() {
 		f, err := c.compileField(um)
 		if err != nil {
 			return nil, fieldFail("user_metadata", err)
@@ -294,7 +299,7 @@ func (c *compiler) compileDefinition(cfg *ynode, file string) (*Definition, erro
 		group = append(group, "\x00user_metadata", fieldKey(f))
 	}
 	d.metaGroup = c.group(group)
-	d.defaults = [3]any{d.name, d.typ.jsonValue(), d.unit.jsonValue()}
+	d.defaults = [3]any{d.name, jsonValue(d.typ), jsonValue(d.unit)}
 	return d, nil
 }
 
@@ -327,4 +332,50 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// jsonValue converts a configuration value into the jsonv model, as
+// Python's json module would see it: mapping keys become strings the way
+// json.dumps writes non-string keys, dates their text.
+func jsonValue(v *pyyaml.Value) any {
+	if v == nil {
+		return nil
+	}
+	switch x := v.V.(type) {
+	case []*pyyaml.Value:
+		l := make([]any, len(x))
+		for i, it := range x {
+			l[i] = jsonValue(it)
+		}
+		return l
+	case *pyyaml.Mapping:
+		o := jsonv.NewObject(len(x.Pairs))
+		for _, p := range x.Pairs {
+			o.Set(keyString(p.Key), jsonValue(p.Value))
+		}
+		return o
+	case pyyaml.Timestamp:
+		return string(x)
+	}
+	return v.V
+}
+
+// keyString is the text json.dumps writes for a mapping key.
+func keyString(k *pyyaml.Value) string {
+	switch x := k.V.(type) {
+	case string:
+		return x
+	case pyyaml.Timestamp:
+		return string(x)
+	case nil:
+		return "null"
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case float64:
+		return string(jsonv.Marshal(x))
+	}
+	return jsonv.PyStr(k.V)
 }

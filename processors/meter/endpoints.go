@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"meterflow/processors"
+	"meterflow/processors/pyre"
 )
 
 // Endpoints are the sample endpoints of Ceilometer 19's notification agent
@@ -22,7 +23,7 @@ type Endpoints struct {
 	http      *httpEndpoint
 	// filters are the event type filters of the endpoints other than
 	// "meter", which takes every event type.
-	filters [numBuiltins]*pyRegexp
+	filters [numBuiltins]*pyre.Regexp
 
 	routes     sync.Map // event type -> *route
 	nroutes    atomic.Int64
@@ -84,7 +85,7 @@ func Load(cfg Config) (e *Endpoints, skipped []error, err error) {
 		e.ipmi[i] = newIPMIEndpoint(m, cfg.SampleSource)
 	}
 	for i, f := range builtinFilters {
-		if e.filters[i], err = compilePyRegexp(f, cfg.MatchTimeout); err != nil {
+		if e.filters[i], err = pyre.Compile(f, cfg.MatchTimeout); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -197,7 +198,7 @@ func (e *Endpoints) route(eventType string) *route {
 		}
 	}
 	for i, f := range e.filters {
-		ok, err := f.match(eventType)
+		ok, err := f.Match(eventType)
 		if err != nil && r.err == nil {
 			r.err = err
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"meterflow/processors/jsonpath"
+	"meterflow/processors/pyyaml"
 )
 
 // field is one declarative value of a meter definition, Ceilometer's
@@ -91,53 +92,61 @@ type fieldError struct {
 
 func (e *fieldError) Error() string { return e.msg }
 
-func fieldErrorf(n *ynode, format string, args ...any) error {
+func fieldErrorf(n *pyyaml.Value, format string, args ...any) error {
 	line := 0
 	if n != nil {
-		line = n.line
+		line = n.Line
 	}
 	return &fieldError{line, fmt.Sprintf(format, args...)}
 }
 
 // compileField is declarative.Definition.__init__. cfg is the field's value
 // from the definition; it is known to be truthy.
-func (c *compiler) compileField(cfg *ynode) (*field, error) {
+func (c *compiler) compileField(cfg *pyyaml.Value) (*field, error) {
 	f := &field{slot: -1}
 	fields := cfg
-	if cfg.kind == yMap {
-		if !cfg.has("fields") {
+	if _, ok := cfg.V.(*pyyaml.Mapping); ok {
+		if !cfg.Has("fields") {
 			return nil, fieldErrorf(cfg, "the key 'fields' is required when the value is a mapping")
 		}
-		if cfg.has("plugin") {
-			if err := c.compilePlugin(f, cfg.get("plugin")); err != nil {
+		if cfg.Has("plugin") {
+			if err := c.compilePlugin(f, cfg.Get("plugin")); err != nil {
 				return nil, err
 			}
 		}
-		fields = cfg.get("fields")
+		fields = cfg.Get("fields")
 	}
-	if fields != nil && fields.kind == ySeq {
-		if len(fields.items) == 1 {
-			fields = fields.items[0]
+	if items, ok := valueOf(fields).([]*pyyaml.Value); ok {
+		if len(items) == 1 {
+			fields = items[0]
 		} else {
-			parts := make([]string, len(fields.items))
-			for i, it := range fields.items {
+			parts := make([]string, len(items))
+			for i, it := range items {
 				parts[i] = "(" + it.String() + ")"
 			}
 			return f, c.compilePath(f, fields, strings.Join(parts, "|"))
 		}
 	}
-	if fields.isInt() {
-		f.isConst, f.constant = true, fields.v
+	if fields.IsInt() {
+		f.isConst, f.constant = true, fields.V
 		return f, nil
 	}
-	s, ok := fields.str()
+	s, ok := fields.Str()
 	if !ok {
-		return nil, fieldErrorf(fields, "JSONPath must be a string, not %s %s", fields.typeName(), fields.String())
+		return nil, fieldErrorf(fields, "JSONPath must be a string, not %s %s", fields.TypeName(), fields.String())
 	}
 	return f, c.compilePath(f, fields, s)
 }
 
-func (c *compiler) compilePath(f *field, at *ynode, expr string) error {
+// valueOf is v.V, or nil (None) for a missing value.
+func valueOf(v *pyyaml.Value) any {
+	if v == nil {
+		return nil
+	}
+	return v.V
+}
+
+func (c *compiler) compilePath(f *field, at *pyyaml.Value, expr string) error {
 	p, err := c.path(expr)
 	if err != nil {
 		var se *jsonpath.SyntaxError
@@ -153,35 +162,36 @@ func (c *compiler) compilePath(f *field, at *ynode, expr string) error {
 	return nil
 }
 
-func (c *compiler) compilePlugin(f *field, pc *ynode) error {
-	var name, params *ynode
-	switch {
-	case pc != nil && pc.kind == yStr:
+func (c *compiler) compilePlugin(f *field, pc *pyyaml.Value) error {
+	var name, params *pyyaml.Value
+	switch valueOf(pc).(type) {
+	case string:
 		name = pc
-	case pc != nil && pc.kind == yMap:
-		if !pc.has("name") {
+	case *pyyaml.Mapping:
+		if !pc.Has("name") {
 			return fieldErrorf(pc, "plugin specified, but no plugin name supplied")
 		}
-		name, params = pc.get("name"), pc.get("parameters")
-		if params != nil && params.kind == yNull {
+		name, params = pc.Get("name"), pc.Get("parameters")
+		if params != nil && params.V == nil {
 			params = nil
 		}
 		if params != nil {
-			if params.kind != yMap {
-				return fieldErrorf(params, "plugin parameters must be a mapping, not %s", params.typeName())
+			pm, ok := params.V.(*pyyaml.Mapping)
+			if !ok {
+				return fieldErrorf(params, "plugin parameters must be a mapping, not %s", params.TypeName())
 			}
-			for _, p := range params.pairs {
-				if p.key.kind != yStr {
-					return fieldErrorf(p.key, "plugin parameter names must be strings, not %s", p.key.String())
+			for _, p := range pm.Pairs {
+				if _, ok := p.Key.Str(); !ok {
+					return fieldErrorf(p.Key, "plugin parameter names must be strings, not %s", p.Key.String())
 				}
 			}
 		}
 	default:
-		return fieldErrorf(pc, "plugin must be a name or a mapping with a name, not %s", pc.typeName())
+		return fieldErrorf(pc, "plugin must be a name or a mapping with a name, not %s", pc.TypeName())
 	}
-	s, _ := name.str()
+	s, isStr := name.Str()
 	factory, ok := pluginFactories[s]
-	if !ok || name.kind != yStr {
+	if !ok || !isStr {
 		return fieldErrorf(name, "no plugin named %s available (have %s)", name.String(), pluginNames())
 	}
 	p, err := factory(params)

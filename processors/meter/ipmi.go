@@ -5,6 +5,7 @@ import (
 
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // ipmiEndpoint is one of Ceilometer's ironic SensorNotification endpoints
@@ -159,7 +160,7 @@ func parseReading(r string) (float64, string, bool) {
 	if i := strings.LastIndexByte(rest, ' '); i >= 0 {
 		rest = rest[i+1:]
 	}
-	v, ok := pyFloat(volume)
+	v, ok := py.ParseFloat(volume)
 	if !ok {
 		return 0, "", false
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"meterflow/definitions"
+	"meterflow/processors/pyyaml"
 )
 
 // ErrInvalidDefinition is wrapped by every *LoadError: a definition file, or
@@ -138,33 +139,30 @@ func (c *compiler) loadDefinitions(dirs []Dir) ([]*Definition, []error) {
 			errs = append(errs, &LoadError{File: file, Err: err})
 			continue
 		}
-		items, err := metricList(data)
-		if err != nil {
-			line := 0
-			if ye, ok := err.(*yamlError); ok {
-				line = ye.line
-			}
-			errs = append(errs, &LoadError{File: file, Line: line, Err: err})
+		items, le := metricList(data)
+		if le != nil {
+			le.File = file
+			errs = append(errs, le)
 			continue
 		}
 		for i := len(items) - 1; i >= 0; i-- {
 			cfg := items[i]
-			if cfg.kind != yMap {
-				errs = append(errs, &LoadError{File: file, Line: cfg.line, Err: fmt.Errorf("definition must be a mapping, not %s", cfg.typeName())})
+			if _, ok := cfg.V.(*pyyaml.Mapping); !ok {
+				errs = append(errs, &LoadError{File: file, Line: cfg.Line, Err: fmt.Errorf("definition must be a mapping, not %s", cfg.TypeName())})
 				continue
 			}
-			name, isStr := cfg.get("name").str()
+			name, isStr := cfg.Get("name").Str()
 			if isStr && seen[name] {
 				continue // Ceilometer: "Skipping duplicate meter definition"
 			}
-			if cfg.size >= maxDefinitionSize {
-				errs = append(errs, &LoadError{File: file, Line: cfg.line, Meter: name,
+			if cfg.Size() >= maxDefinitionSize {
+				errs = append(errs, &LoadError{File: file, Line: cfg.Line, Meter: name,
 					Err: fmt.Errorf("definition too large once its aliases are expanded (%d values or more)", maxDefinitionSize)})
 				continue
 			}
 			d, err := c.compileDefinition(cfg, file)
 			if err != nil {
-				le := &LoadError{File: file, Line: cfg.line, Meter: name, Err: err}
+				le := &LoadError{File: file, Line: cfg.Line, Meter: name, Err: err}
 				if de, ok := err.(*definitionError); ok {
 					le.Line, le.Field, le.Err = de.line, de.field, errors.New(de.msg)
 				}
@@ -181,24 +179,31 @@ func (c *compiler) loadDefinitions(dirs []Dir) ([]*Definition, []error) {
 // maxDefinitionSize bounds the values of one definition, aliases expanded.
 const maxDefinitionSize = 1 << 16
 
-// metricList returns the "metric" list of a definition file.
-func metricList(data []byte) ([]*ynode, error) {
-	root, err := parseYAML(data)
+// metricList returns the "metric" list of a definition file, or the
+// problem with the file (without its name).
+func metricList(data []byte) ([]*pyyaml.Value, *LoadError) {
+	root, err := pyyaml.Parse(data)
 	if err != nil {
-		return nil, err
+		le := &LoadError{Err: err}
+		var ye *pyyaml.Error
+		if errors.As(err, &ye) {
+			le.Line = ye.Line
+		}
+		return nil, le
 	}
 	if root == nil {
-		return nil, &yamlError{0, "file is empty: want a mapping with a \"metric\" list"}
+		return nil, &LoadError{Err: errors.New("file is empty: want a mapping with a \"metric\" list")}
 	}
-	if root.kind != yMap {
-		return nil, &yamlError{root.line, fmt.Sprintf("file holds a %s: want a mapping with a \"metric\" list", root.typeName())}
+	if _, ok := root.V.(*pyyaml.Mapping); !ok {
+		return nil, &LoadError{Line: root.Line, Err: fmt.Errorf("file holds a %s: want a mapping with a \"metric\" list", root.TypeName())}
 	}
-	if !root.has("metric") {
-		return nil, &yamlError{root.line, "no \"metric\" list"}
+	if !root.Has("metric") {
+		return nil, &LoadError{Line: root.Line, Err: errors.New("no \"metric\" list")}
 	}
-	m := root.get("metric")
-	if m.kind != ySeq {
-		return nil, &yamlError{m.line, fmt.Sprintf("\"metric\" must be a list, not %s", m.typeName())}
+	m := root.Get("metric")
+	items, ok := m.V.([]*pyyaml.Value)
+	if !ok {
+		return nil, &LoadError{Line: m.Line, Err: fmt.Errorf("\"metric\" must be a list, not %s", m.TypeName())}
 	}
-	return m.items, nil
+	return items, nil
 }

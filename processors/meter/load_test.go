@@ -42,7 +42,7 @@ func def(name, unit string) string {
 func units(e *Endpoints) map[string]string {
 	out := map[string]string{}
 	for _, d := range e.Definitions() {
-		out[d.Name()], _ = d.unit.str()
+		out[d.Name()], _ = d.unit.Str()
 	}
 	return out
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
+	"meterflow/processors/pytime"
+	"meterflow/processors/pyyaml"
 )
 
 // A plugin is one of Ceilometer's ceilometer.event.trait_plugin entry
@@ -28,7 +31,7 @@ type plugin interface {
 // plugin's parameters (a mapping, or nil when none are given) and validates
 // them, failing where Ceilometer would fail once a notification reaches the
 // plugin.
-var pluginFactories = map[string]func(params *ynode) (plugin, error){
+var pluginFactories = map[string]func(params *pyyaml.Value) (plugin, error){
 	"split":     newSplitPlugin,
 	"bitfield":  newBitfieldPlugin,
 	"timedelta": newTimedeltaPlugin,
@@ -51,29 +54,29 @@ type splitPlugin struct {
 	maxSplit  int // negative: no limit
 }
 
-func newSplitPlugin(params *ynode) (plugin, error) {
+func newSplitPlugin(params *pyyaml.Value) (plugin, error) {
 	sep := "."
 	p := &splitPlugin{separator: &sep, maxSplit: -1}
-	if v := params.get("separator"); params.has("separator") {
-		switch s, ok := v.str(); {
-		case v.kind == yNull:
+	if v := params.Get("separator"); params.Has("separator") {
+		switch s, ok := v.Str(); {
+		case v.V == nil:
 			p.separator = nil
 		case !ok:
-			return nil, fmt.Errorf("parameter \"separator\": must be a string, not %s", v.typeName())
+			return nil, fmt.Errorf("parameter \"separator\": must be a string, not %s", v.TypeName())
 		case s == "":
 			return nil, fmt.Errorf("parameter \"separator\": empty separator")
 		default:
 			p.separator = &s
 		}
 	}
-	if v := params.get("segment"); params.has("segment") {
+	if v := params.Get("segment"); params.Has("segment") {
 		n, ok := smallInt(v)
 		if !ok {
 			return nil, fmt.Errorf("parameter \"segment\": must be an integer, not %s", v.String())
 		}
 		p.segment = n
 	}
-	if v := params.get("max_split"); params.has("max_split") && v.kind != yNull {
+	if v := params.Get("max_split"); params.Has("max_split") && v.V != nil {
 		n, ok := smallInt(v)
 		if !ok {
 			return nil, fmt.Errorf("parameter \"max_split\": must be an integer, not %s", v.String())
@@ -92,7 +95,7 @@ func (p *splitPlugin) values(matches []match) []any {
 		s := jsonv.PyStr(m.Value)
 		var parts []string
 		if p.separator == nil {
-			parts = splitWhitespace(s, p.maxSplit)
+			parts = py.SplitWhitespace(s, p.maxSplit)
 		} else {
 			n := -1
 			if p.maxSplit >= 0 {
@@ -109,30 +112,6 @@ func (p *splitPlugin) values(matches []match) []any {
 		}
 	}
 	return out
-}
-
-// splitWhitespace is Python's str.split(None, maxsplit).
-func splitWhitespace(s string, maxSplit int) []string {
-	var parts []string
-	rs := []rune(s)
-	i := 0
-	for {
-		for i < len(rs) && isPySpace(rs[i]) {
-			i++
-		}
-		if i == len(rs) {
-			return parts
-		}
-		if maxSplit >= 0 && len(parts) == maxSplit {
-			return append(parts, string(rs[i:]))
-		}
-		j := i
-		for j < len(rs) && !isPySpace(rs[j]) {
-			j++
-		}
-		parts = append(parts, string(rs[i:j]))
-		i = j
-	}
 }
 
 // bitfieldPlugin is BitfieldTraitPlugin: initial_bitfield with a bit set
@@ -155,43 +134,44 @@ type bitFlag struct {
 // field has a use for a bitfield wider than this.
 const maxBit = 4096
 
-func newBitfieldPlugin(params *ynode) (plugin, error) {
+func newBitfieldPlugin(params *pyyaml.Value) (plugin, error) {
 	p := &bitfieldPlugin{initial: new(big.Int)}
-	if v := params.get("initial_bitfield"); params.has("initial_bitfield") {
-		if !v.isInt() {
+	if v := params.Get("initial_bitfield"); params.Has("initial_bitfield") {
+		if !v.IsInt() {
 			return nil, fmt.Errorf("parameter \"initial_bitfield\": must be an integer, not %s", v.String())
 		}
-		p.initial = bigOf(v.v)
+		p.initial = bigOf(v.V)
 	}
-	flags := params.get("flags")
-	if flags == nil || flags.kind == yNull {
+	flags := params.Get("flags")
+	if flags == nil || flags.V == nil {
 		return p, nil
 	}
-	if flags.kind != ySeq {
-		return nil, fmt.Errorf("parameter \"flags\": must be a list, not %s", flags.typeName())
+	items, ok := flags.V.([]*pyyaml.Value)
+	if !ok {
+		return nil, fmt.Errorf("parameter \"flags\": must be a list, not %s", flags.TypeName())
 	}
-	for i, f := range flags.items {
-		if f.kind != yMap {
-			return nil, fmt.Errorf("parameter \"flags\" item %d: must be a mapping, not %s", i, f.typeName())
+	for i, f := range items {
+		if _, ok := f.V.(*pyyaml.Mapping); !ok {
+			return nil, fmt.Errorf("parameter \"flags\" item %d: must be a mapping, not %s", i, f.TypeName())
 		}
-		path := f.get("path")
-		if !f.has("path") {
+		path := f.Get("path")
+		if !f.Has("path") {
 			return nil, fmt.Errorf("parameter \"flags\" item %d: missing \"path\"", i)
 		}
-		if !f.has("bit") {
+		if !f.Has("bit") {
 			return nil, fmt.Errorf("parameter \"flags\" item %d: missing \"bit\"", i)
 		}
-		bit, ok := pyIntOf(f.get("bit"))
+		bit, ok := pyIntOf(f.Get("bit"))
 		if !ok || bit < 0 || bit > maxBit {
-			return nil, fmt.Errorf("parameter \"flags\" item %d: \"bit\" must be an integer in 0..%d, not %s", i, maxBit, f.get("bit").String())
+			return nil, fmt.Errorf("parameter \"flags\" item %d: \"bit\" must be an integer in 0..%d, not %s", i, maxBit, f.Get("bit").String())
 		}
 		fl := bitFlag{bit: bit}
-		fl.path, fl.pathOK = path.str()
-		if f.has("value") {
-			v := f.get("value")
+		fl.path, fl.pathOK = path.Str()
+		if f.Has("value") {
+			v := f.Get("value")
 			fl.hasValue = true
-			fl.neverEq = v.kind == yTimestamp
-			fl.value = v.jsonValue()
+			_, fl.neverEq = v.V.(pyyaml.Timestamp)
+			fl.value = jsonValue(v)
 		}
 		p.flags = append(p.flags, fl)
 	}
@@ -229,7 +209,7 @@ func (p *bitfieldPlugin) values(matches []match) []any {
 // between exactly two timestamps, as a float, or None.
 type timedeltaPlugin struct{}
 
-func newTimedeltaPlugin(*ynode) (plugin, error) { return timedeltaPlugin{}, nil }
+func newTimedeltaPlugin(*pyyaml.Value) (plugin, error) { return timedeltaPlugin{}, nil }
 
 func (timedeltaPlugin) allValues() bool  { return false }
 func (timedeltaPlugin) needsPaths() bool { return false }
@@ -238,15 +218,15 @@ func (timedeltaPlugin) values(matches []match) []any {
 	if len(matches) != 2 {
 		return []any{nil}
 	}
-	start, err := parseISOTime(matches[0].Value)
+	start, err := pytime.ParseISO(matches[0].Value)
 	if err != nil {
 		return []any{nil}
 	}
-	end, err := parseISOTime(matches[1].Value)
+	end, err := pytime.ParseISO(matches[1].Value)
 	if err != nil {
 		return []any{nil}
 	}
-	return []any{microsToSeconds(end.unixMicros() - start.unixMicros())}
+	return []any{microsToSeconds(end.UnixMicro() - start.UnixMicro())}
 }
 
 // microsToSeconds is abs(timedelta(microseconds=us).total_seconds()): the
@@ -263,11 +243,15 @@ func microsToSeconds(us int64) float64 {
 }
 
 // smallInt returns an int-valued parameter (bools count, as in Python).
-func smallInt(v *ynode) (int, bool) {
+func smallInt(v *pyyaml.Value) (int, bool) {
 	if v == nil {
 		return 0, false
 	}
-	switch x := v.v.(type) {
+	return smallIntOf(v.V)
+}
+
+func smallIntOf(v any) (int, bool) {
+	switch x := v.(type) {
 	case bool:
 		if x {
 			return 1, true
@@ -281,28 +265,19 @@ func smallInt(v *ynode) (int, bool) {
 	return 0, false
 }
 
-// pyIntOf is Python's int(v) for a configuration value: ints and bools,
-// floats truncated, and strings of decimal digits.
-func pyIntOf(v *ynode) (int, bool) {
+// pyIntOf is Python's int(v) for a configuration value that must be a
+// small int: ints and bools, floats truncated, and strings of decimal digits.
+func pyIntOf(v *pyyaml.Value) (int, bool) {
 	if v == nil {
 		return 0, false
 	}
-	switch x := v.v.(type) {
-	case bool, int64:
-		return smallInt(v)
-	case float64:
-		if x > -1<<31 && x < 1<<31 {
-			return int(x), true
-		}
-	case string:
-		if v.kind != yStr {
+	switch v.V.(type) {
+	case bool, int64, float64, string:
+		n, err := py.Int(v.V)
+		if err != nil {
 			return 0, false
 		}
-		s := strings.ReplaceAll(strings.TrimFunc(x, isPySpace), "_", "")
-		n, ok := new(big.Int).SetString(s, 10)
-		if ok && n.IsInt64() && n.Int64() >= -1<<31 && n.Int64() < 1<<31 {
-			return int(n.Int64()), true
-		}
+		return smallIntOf(n)
 	}
 	return 0, false
 }

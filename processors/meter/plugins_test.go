@@ -2,6 +2,8 @@ package meter
 
 import (
 	"testing"
+
+	"meterflow/processors/pyyaml"
 )
 
 // Ported from ceilometer/tests/unit/event/test_trait_plugins.py and
@@ -9,10 +11,10 @@ import (
 
 func newPlugin(t *testing.T, name, params string) plugin {
 	t.Helper()
-	var p *ynode
+	var p *pyyaml.Value
 	if params != "" {
 		var err error
-		if p, err = parseYAML([]byte(params)); err != nil {
+		if p, err = pyyaml.Parse([]byte(params)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,9 +118,31 @@ func TestPluginParametersAreCheckedWhenLoading(t *testing.T) {
 		{"bitfield", "{flags: [{path: a}]}"},
 		{"bitfield", "{flags: [{path: a, bit: -1}]}"},
 	} {
-		p, _ := parseYAML([]byte(tc.params))
+		p, _ := pyyaml.Parse([]byte(tc.params))
 		if _, err := pluginFactories[tc.name](p); err == nil {
 			t.Errorf("%s %s: no error", tc.name, tc.params)
 		}
+	}
+}
+
+func TestTimedeltaSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want any
+	}{
+		{"2016-03-02T15:04:32", "2016-03-02T16:04:32", 3600.0},
+		{"2016-03-02T15:15:32", "2016-03-02T15:10:32", 300.0},
+		{"2016-03-02T15:10:32.786893", "2016-03-02T15:10:32.786899", 0.000006},
+		{"2016-03-02T15:04:32+01:00", "2016-03-02T15:04:32Z", 3600.0},
+		{"2016-03-02T15:04:32", "2016-03-02T15:004:32", nil},
+		{"0001-01-01T00:00:00", "9999-12-31T23:59:59.999999", 315537897599.999999},
+	} {
+		got := timedeltaPlugin{}.values([]match{{Value: tc.a}, {Value: tc.b}})
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("timedelta(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	if got := (timedeltaPlugin{}).values([]match{{Value: "2016-03-02T15:04:32"}}); len(got) != 1 || got[0] != nil {
+		t.Errorf("one field: %v, want [None]", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math/big"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // Python's semantics on JSON values, where Ceilometer's code relies on them.
@@ -93,6 +94,10 @@ func truthy(v any) bool {
 	}
 	return true
 }
+
+// pyTypeName is the name of a JSON value's type as Python's messages quote
+// it: 'int'.
+func pyTypeName(v any) string { return "'" + py.TypeName(v) + "'" }
 
 // strOf is a sample's type or unit: Python's str() of a value that is not a
 // string (processors.Sample keeps them as strings).

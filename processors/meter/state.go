@@ -5,6 +5,7 @@ import (
 
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/pytime"
 )
 
 // convState is the scratch of one notification: values of JSONPaths and
@@ -171,9 +172,9 @@ func (st *convState) timestamp(v any) (string, error) {
 }
 
 func isoformat(v any) (string, error) {
-	t, err := parseISOTime(v)
+	t, err := pytime.ParseISO(v)
 	if err != nil {
 		return "", err
 	}
-	return t.isoformat(), nil
+	return t.ISOFormat(), nil
 }

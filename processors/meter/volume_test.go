@@ -37,11 +37,3 @@ func TestVolumeOKIsPythonsFloat(t *testing.T) {
 		}
 	}
 }
-
-func TestPyFloatValues(t *testing.T) {
-	for in, want := range map[string]float64{"1_000": 1000, " 2.5 ": 2.5, "\uff11\uff12": 12, "1e3": 1000, "-0": 0} {
-		if got, ok := pyFloat(in); !ok || got != want {
-			t.Errorf("pyFloat(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-}

@@ -3,7 +3,9 @@ package service
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -398,4 +400,72 @@ func toFloat(v any) (float64, bool) {
 		return v, true
 	}
 	return 0, false
+}
+
+// TestKilledHTTPBackendLosesNothing runs the http sink against a real HTTP
+// server that is shut down while samples flow and started again on the same
+// address seconds later: every sample arrives, none twice (sample ids are
+// deterministic, so a duplicate would show).
+func TestKilledHTTPBackendLosesNothing(t *testing.T) {
+	cases, wantSamples, _, _, _, _, evPipe := corpusSetup(t)
+	coll := &collector{items: map[string][]any{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	srv := &http.Server{Handler: coll}
+	go srv.Serve(ln)
+	pipe := writeFile(t, "pipeline.yaml", "sources:\n  - {name: all, meters: ['*'], sinks: [web]}\nsinks:\n  - {name: web, publishers: ['http://"+addr+"/samples?timeout=2']}\n")
+	env := startEnv(t, testenv.Exchanges(cases), func(c *Config) {
+		c.BridgeOnly, c.Convert.NoEtc = false, true
+		c.PipelineFile, c.EventPipelineFile = pipe, evPipe
+		c.SinkBatch = 20
+	})
+	half := len(cases) / 2
+	testenv.PublishCases(t, env.topic, cases[:half])
+	for coll.count("/samples") == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// kill the backend, let the rest of the corpus flow into the outage
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = srv.Shutdown(ctx)
+	cancel()
+	atOutage := coll.count("/samples")
+	testenv.PublishCases(t, env.topic, cases[half:])
+	time.Sleep(3 * time.Second)
+	if got := coll.count("/samples"); got != atOutage {
+		t.Fatalf("a dead backend received %d samples", got-atOutage)
+	}
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := &http.Server{Handler: coll}
+	go srv2.Serve(ln2)
+	defer srv2.Close()
+	t.Logf("%d of %d samples delivered before the outage", atOutage, len(wantSamples))
+
+	deadline := time.Now().Add(90 * time.Second)
+	for coll.count("/samples") < len(wantSamples) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	ids := map[string]int{}
+	got := make([]processors.Sample, 0, len(wantSamples))
+	coll.mu.Lock()
+	for _, it := range coll.items["/samples"] {
+		s := sampleFromDict(it)
+		ids[s.ID]++
+		got = append(got, s)
+	}
+	coll.mu.Unlock()
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("sample %s delivered %d times", id, n)
+		}
+	}
+	if ok, why := metertest.CompareSamples(wantSamples, got); !ok {
+		t.Fatalf("after the outage: %s", why)
+	}
 }

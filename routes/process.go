@@ -114,9 +114,13 @@ func (p *Process) Convert(body []byte, fallbackID, received string) (subjects []
 			"message_id", id, "event_type", n.EventType, "error", e)
 	}
 	var buf []byte
+	perMeter := make(map[string]int, len(r.Samples))
 	for i := range r.Samples {
 		s := &r.Samples[i]
-		s.ID = SampleID(id, s.Name, i)
+		// numbered per meter, so that adding or removing another meter's
+		// definition leaves this sample's id (and dedup) unchanged
+		s.ID = SampleID(id, s.Name, perMeter[s.Name])
+		perMeter[s.Name]++
 		pipes := defs.Samples.Route(s.Name)
 		if len(pipes) == 0 {
 			continue
@@ -168,7 +172,8 @@ func (p *Process) Convert(body []byte, fallbackID, received string) (subjects []
 
 // SampleID is a sample's deterministic id: a UUID (version 5 layout) made
 // from the notification's message_id, the meter name and the sample's index
-// among the notification's samples. Ceilometer draws a random uuid1; a
+// among the notification's samples of that meter (a lookup definition makes
+// several). Ceilometer draws a random uuid1; a
 // derived one lets every redelivery and replay name the same sample.
 func SampleID(notificationID, meter string, index int) string {
 	h := sha1.New()

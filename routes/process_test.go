@@ -1,0 +1,55 @@
+package routes
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"meterflow/definitions"
+	"meterflow/processors/convert"
+	"meterflow/processors/pipeline"
+)
+
+func TestSampleIDsAreNumberedPerMeterSoOtherMetersCannotShiftThem(t *testing.T) {
+	body := []byte(`{"oslo.version": "2.0", "oslo.message": "{\"message_id\": \"m-1\", \"publisher_id\": \"compute.h\", \"event_type\": \"compute.instance.create.end\", \"priority\": \"INFO\", \"payload\": {\"instance_id\": \"i\", \"tenant_id\": \"p\", \"user_id\": \"u\", \"memory_mb\": 512, \"vcpus\": 1, \"root_gb\": 1, \"disk_gb\": 1, \"ephemeral_gb\": 0, \"instance_type\": \"m1\", \"host\": \"h\"}, \"timestamp\": \"2026-11-02 10:01:07.009973\"}"}`)
+	conv, err := convert.Load(convert.Config{NoEtc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := pipeline.Parse("p.yaml", []byte("sources:\n  - {name: s, meters: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['jetstream://']}\n"), pipeline.Samples)
+	events, _ := pipeline.LoadFS(definitions.Ceilometer, definitions.EventPipeline, pipeline.Events)
+	ids := func() map[string]string {
+		var defs atomic.Pointer[Definitions]
+		defs.Store(&Definitions{Converter: conv, Samples: all, Events: events})
+		p := &Process{Definitions: &defs}
+		subjects, outs, err := p.Convert(body, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for i, o := range outs {
+			m[subjects[i]] = o.Metadata.Get(HeaderMsgID)
+		}
+		return m
+	}
+	first, second := ids(), ids()
+	if len(first) < 5 {
+		t.Fatalf("only %d messages: %v", len(first), first)
+	}
+	for subj, id := range first {
+		if second[subj] != id {
+			t.Errorf("%s: id %s then %s", subj, id, second[subj])
+		}
+	}
+	// every meter's first sample is index 0, whatever other meters exist
+	for _, meter := range []string{"memory", "vcpus", "disk.root.size"} {
+		if got, want := first["samples.k."+meter], "k:"+SampleID("m-1", meter, 0); got != want {
+			t.Errorf("%s: message id %s, want %s", meter, got, want)
+		}
+	}
+	if SampleID("m-1", "memory", 0) == SampleID("m-1", "vcpus", 0) || SampleID("m-1", "memory", 0) == SampleID("m-1", "memory", 1) {
+		t.Fatal("ids collide")
+	}
+	if got := SampleID("m-1", "memory", 0); len(got) != 36 || got[14] != '5' {
+		t.Fatalf("not a version-5 UUID layout: %s", got)
+	}
+}

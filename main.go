@@ -29,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the service: bridge RabbitMQ into JetStream", runCmd},
 		{"convert", "convert wire bodies (one JSON a line on stdin) to samples and events", convertCmd},
+		{"replay", "re-run stored notifications through the current definitions and pipelines", replayCmd},
 		{"lint", "check definitions and pipelines; print every problem with file and line", lintCmd},
 		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "meterflow", version)

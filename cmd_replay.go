@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"meterflow/processors/convert"
+	"meterflow/replay"
+	"meterflow/service"
+	jst "meterflow/transport/jetstream"
+)
+
+func replayCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("replay", "replay [flags]", stderr)
+	natsURL := fs.String("nats-url", "nats://"+jst.DefaultListenAddr, "NATS of the running meterflow (its embedded server's address, or the external cluster)")
+	data := fs.String("data", "", "open a stopped meterflow's store in this directory with an in-process server instead of --nats-url")
+	natsUser := fs.String("nats-user", "", "NATS user")
+	natsPassword := fs.String("nats-password", envOr("MF_NATS_PASSWORD", ""), "NATS password (default from $MF_NATS_PASSWORD)")
+	natsToken := fs.String("nats-token", envOr("MF_NATS_TOKEN", ""), "NATS token (default from $MF_NATS_TOKEN)")
+	natsCreds := fs.String("nats-creds", "", "NATS credentials file")
+	natsNKey := fs.String("nats-nkey", "", "NATS nkey seed file")
+	natsCA := fs.String("nats-ca", "", "CA certificate file to verify the NATS server")
+	natsCert := fs.String("nats-cert", "", "client certificate file for NATS TLS")
+	natsKey := fs.String("nats-key", "", "client key file for NATS TLS")
+
+	meters := &listFlag{}
+	fs.Var(meters, "meters", "meter definitions directory, repeatable (default /etc/ceilometer/meters.d if present, then the shipped meters.d)")
+	events := fs.String("events", "", "event definitions file (default /etc/ceilometer/event_definitions.yaml if present, else the shipped one)")
+	pipelineFile := fs.String("pipeline", "", "Ceilometer pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
+	eventPipelineFile := fs.String("event-pipeline", "", "Ceilometer event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
+	noEtc := fs.Bool("no-etc", false, "ignore /etc/ceilometer")
+	secret := fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+
+	since := fs.Duration("since", 0, "replay notifications stored in this last span, e.g. 2h")
+	from := fs.String("from", "", "replay notifications stored at or after this RFC 3339 time")
+	until := fs.String("until", "", "replay notifications stored before this RFC 3339 time")
+	fromSeq := fs.Uint64("from-seq", 0, "first stream sequence to replay")
+	toSeq := fs.Uint64("to-seq", 0, "last stream sequence to replay (default: the last one when the replay starts)")
+	subjects := &listFlag{}
+	fs.Var(subjects, "subject", "replay only notifications on this subject filter, repeatable (e.g. 'notifications.nova.*.compute.instance.>')")
+
+	target := fs.String("target", "live", "live: the sink subjects, deduplicated by message id; namespace (with --namespace); file (with --output)")
+	sink := fs.String("sink", "", "only this pipeline sink's samples and events")
+	namespace := fs.String("namespace", "", "publish to replay.<name>.samples|events... in stream REPLAY (created if missing)")
+	output := fs.String("output", "", "dry run: write samples and events as JSON lines to this file ('-' for stdout) and publish nothing")
+	workers := fs.Int("workers", 0, "conversion goroutines (default GOMAXPROCS)")
+	batch := fs.Int("batch", 4000, "notifications fetched at once")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	cfg := replay.Config{Subjects: subjects.values, FromSeq: *fromSeq, ToSeq: *toSeq, Sink: *sink,
+		Namespace: *namespace, Secret: *secret, Workers: *workers, BatchSize: *batch, Logger: logger}
+	if cfg.From, err = parseTime("from", *from); err != nil {
+		return err
+	}
+	if cfg.Until, err = parseTime("until", *until); err != nil {
+		return err
+	}
+	if *since != 0 {
+		if !cfg.From.IsZero() {
+			return usageErr(fs, "--since and --from are exclusive")
+		}
+		cfg.From = time.Now().Add(-*since)
+	}
+	switch {
+	case *target == "live" && *namespace != "":
+		*target = "namespace"
+	case *target == "live" && *output != "":
+		*target = "file"
+	}
+	switch *target {
+	case "live":
+	case "namespace":
+		if *namespace == "" || *output != "" {
+			return usageErr(fs, "--target namespace needs --namespace and no --output")
+		}
+	case "file":
+		if *output == "" || *namespace != "" {
+			return usageErr(fs, "--target file needs --output and no --namespace")
+		}
+	default:
+		return usageErr(fs, fmt.Sprintf("--target %q: want live, namespace or file", *target))
+	}
+
+	defs, err := service.LoadDefinitions(service.Config{
+		Convert:      convert.Config{MeterDirs: meters.values, EventsFile: *events, NoEtc: *noEtc},
+		PipelineFile: *pipelineFile, EventPipelineFile: *eventPipelineFile,
+	})
+	if err != nil {
+		return err
+	}
+	cfg.Definitions = defs
+
+	nc, closeNATS, err := replayConnect(*data, *natsURL, *natsUser, *natsPassword, *natsToken, *natsCreds, *natsNKey, *natsCA, *natsCert, *natsKey)
+	if err != nil {
+		return err
+	}
+	defer closeNATS()
+
+	var out *bufio.Writer
+	if *output != "" {
+		var f *os.File
+		if *output == "-" {
+			f = os.Stdout
+		} else if f, err = os.Create(*output); err != nil {
+			return err
+		}
+		defer func() {
+			if f != os.Stdout {
+				f.Close()
+			}
+		}()
+		out = bufio.NewWriterSize(f, 1<<20)
+		cfg.Output = out
+	}
+	cfg.Progress = replay.NewProgress(stderr, logger)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := replay.Run(ctx, nc, cfg)
+	if out != nil {
+		if ferr := out.Flush(); err == nil && ferr != nil {
+			err = fmt.Errorf("write %s: %w", *output, ferr)
+		}
+	}
+	if sum != nil {
+		summaryTo := stdout
+		if *output == "-" {
+			summaryTo = stderr
+		}
+		_, _ = sum.WriteTo(summaryTo)
+	}
+	if errors.Is(err, context.Canceled) {
+		logger.Info("replay interrupted; what was read is written and published")
+		return nil
+	}
+	return err
+}
+
+func usageErr(fs interface{ Output() io.Writer }, msg string) error {
+	fmt.Fprintln(fs.Output(), msg)
+	return errUsage
+}
+
+func parseTime(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--%s %q: want an RFC 3339 time such as 2026-11-24T00:00:00Z", name, v)
+	}
+	return t, nil
+}
+
+// replayConnect opens the store in dataDir with an in-process server, or
+// connects to url with run's credential flags.
+func replayConnect(dataDir, url, user, password, token, creds, nkey, ca, cert, key string) (*nats.Conn, func(), error) {
+	if dataDir != "" {
+		srv, err := jst.StartServer(jst.ServerConfig{DataDir: dataDir, InProcessOnly: true})
+		if err != nil {
+			return nil, nil, err
+		}
+		shutdown := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+		}
+		nc, err := srv.Connect()
+		if err != nil {
+			shutdown()
+			return nil, nil, err
+		}
+		return nc, shutdown, nil
+	}
+	var opts []jst.ConnectOption
+	switch {
+	case token != "":
+		opts = append(opts, jst.WithToken(token))
+	case user != "":
+		opts = append(opts, jst.WithUserPassword(user, password))
+	}
+	if creds != "" {
+		opts = append(opts, jst.WithCredsFile(creds))
+	}
+	if nkey != "" {
+		opts = append(opts, jst.WithNKeySeedFile(nkey))
+	}
+	if ca != "" {
+		opts = append(opts, jst.WithRootCAs(ca))
+	}
+	if cert != "" || key != "" {
+		opts = append(opts, jst.WithClientCert(cert, key))
+	}
+	nc, err := jst.Connect(url, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	return nc, func() { _ = nc.Drain() }, nil
+}

@@ -61,6 +61,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	concurrency := fs.Int("process-concurrency", 256, "notifications converted at once")
 	sinkBatch := fs.Int("sink-batch", 100, "largest batch handed to a sink")
 	maxBody := fs.Int("max-body-bytes", 0, "largest notification body stored; larger ones are dead-lettered (default just under 1 MiB)")
+	httpListen := fs.String("http-listen", service.DefaultHTTPListen, `address of the HTTP server serving /metrics, /healthz and /readyz ("" disables it)`)
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
@@ -88,6 +89,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		SinkBatch:          *sinkBatch,
 		NATSURL:            *natsURL,
 		MaxBodyBytes:       *maxBody,
+		HTTPListen:         *httpListen,
 		ShutdownTimeout:    *shutdown,
 		Logger:             logger,
 		Notifications:      jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},

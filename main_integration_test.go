@@ -150,7 +150,7 @@ func TestSIGTERMMidStreamLosesAndDuplicatesNothing(t *testing.T) {
 	topic, prefix := testenv.Names(t, "info", "sample")
 	queue := prefix + "." + topic + ".info"
 	args := []string{"--data", t.TempDir(), "--nats-listen", "127.0.0.1:0", "--exchanges", "nova",
-		"--topics", topic, "--queue-prefix", prefix, "--priorities", "info,sample", "--prefetch", "200", "--bridge-only"}
+		"--topics", topic, "--queue-prefix", prefix, "--priorities", "info,sample", "--prefetch", "200", "--bridge-only", "--http-listen", "127.0.0.1:0"}
 
 	// a first run declares the queues; the backlog is published while it is down
 	p := startProcess(t, bin, args...)

@@ -71,7 +71,14 @@ type Process struct {
 	Logger *slog.Logger
 	// OnConverted, if set, is told what each notification produced.
 	OnConverted func(n *processors.Notification, r *convert.Result)
+	// OnStored, if set, is told of every sample (kind "sample", name the
+	// meter) and event (kind "event", name the event type) stored for a
+	// sink, once the notification's messages are all stored.
+	OnStored func(kind, name, sink string)
 }
+
+// produced names one stored message for OnStored.
+type produced struct{ kind, name, sink string }
 
 // Handle is a watermill NoPublishHandlerFunc for messages of the
 // NOTIFICATIONS stream. A body that is not a notification fails permanently
@@ -79,7 +86,7 @@ type Process struct {
 // Endpoint errors are logged and the endpoint's output dropped, as
 // Ceilometer does; the notification is still acked.
 func (p *Process) Handle(msg *message.Message) error {
-	subjects, outs, err := p.Convert(msg.Payload, msg.Metadata.Get(HeaderMsgID), msg.Metadata.Get(HeaderReceived))
+	subjects, outs, prod, err := p.convert(msg.Payload, msg.Metadata.Get(HeaderMsgID), msg.Metadata.Get(HeaderReceived), p.OnStored != nil)
 	if err != nil {
 		return err
 	}
@@ -89,6 +96,9 @@ func (p *Process) Handle(msg *message.Message) error {
 	if err := p.Publisher.PublishEach(msg.Context(), subjects, outs); err != nil {
 		return fmt.Errorf("store %d samples and events: %w", len(outs), err)
 	}
+	for _, x := range prod {
+		p.OnStored(x.kind, x.name, x.sink)
+	}
 	return nil
 }
 
@@ -96,10 +106,16 @@ func (p *Process) Handle(msg *message.Message) error {
 // their subjects. fallbackID names the notification when it has no
 // message_id; received is passed on in HeaderReceived.
 func (p *Process) Convert(body []byte, fallbackID, received string) (subjects []string, outs []*message.Message, err error) {
+	subjects, outs, _, err = p.convert(body, fallbackID, received, false)
+	return subjects, outs, err
+}
+
+// convert is Convert also naming each message when named is set.
+func (p *Process) convert(body []byte, fallbackID, received string, named bool) (subjects []string, outs []*message.Message, prod []produced, err error) {
 	defs := p.Definitions.Load()
 	n, err := processors.Decode(body)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r := defs.Converter.Convert(n)
 	if p.OnConverted != nil {
@@ -141,6 +157,9 @@ func (p *Process) Convert(body []byte, fallbackID, received string) (subjects []
 			}
 			subjects = append(subjects, SampleSubject(pl.Sink.Name, s.Name))
 			outs = append(outs, out)
+			if named {
+				prod = append(prod, produced{"sample", s.Name, pl.Sink.Name})
+			}
 		}
 	}
 	for _, e := range r.Events {
@@ -165,9 +184,12 @@ func (p *Process) Convert(body []byte, fallbackID, received string) (subjects []
 			}
 			subjects = append(subjects, EventSubject(pl.Sink.Name, e.EventType))
 			outs = append(outs, out)
+			if named {
+				prod = append(prod, produced{"event", e.EventType, pl.Sink.Name})
+			}
 		}
 	}
-	return subjects, outs, nil
+	return subjects, outs, prod, nil
 }
 
 // SampleID is a sample's deterministic id: a UUID (version 5 layout) made

@@ -3,13 +3,16 @@ package service
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"meterflow/definitions"
+	"meterflow/metrics"
 	"meterflow/processors"
 	"meterflow/processors/convert"
 	"meterflow/processors/pipeline"
@@ -76,7 +79,8 @@ func (s *Service) addProcessing() error {
 	wlog := watermill.NewSlogLogger(s.log)
 
 	proc := &routes.Process{Definitions: &s.defs, Publisher: s.pub, Secret: s.cfg.Secret, Logger: s.log,
-		OnConverted: func(*processors.Notification, *convert.Result) { s.converted.Add(1) }}
+		OnConverted: func(*processors.Notification, *convert.Result) { s.converted.Add(1) },
+		OnStored:    s.metrics.Produced}
 	conc := s.cfg.ProcessConcurrency
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,
@@ -85,9 +89,10 @@ func (s *Service) addProcessing() error {
 	if err != nil {
 		return err
 	}
-	if err := s.addRoute("process", "process", routes.NotificationsPrefix+".>", sub, proc.Handle); err != nil {
+	if err := s.addRoute("process", "", "process", routes.NotificationsPrefix+".>", sub, proc.Handle); err != nil {
 		return err
 	}
+	s.lag.Add(metrics.Consumer{Stream: StreamNotifications, Durable: ProcessDurable})
 
 	type target struct {
 		kind    string
@@ -120,7 +125,10 @@ func (s *Service) addDelivery(kind, stream, subject, sinkName string, index int,
 		return nil // the messages stay in their subjects
 	}
 	var handler message.NoPublishHandlerFunc
+	name := fmt.Sprintf("%s-%s-%d", kind, routes.Token(sinkName), index)
+	route := "sink-" + name
 	d := routes.NewDelivery(sk, s.cfg.SinkBatch, s.cfg.SinkBatchWait)
+	d.OnWrite = s.metrics.SinkObserver(route, sinkName)
 	switch _, isSamples := sk.(sinks.SampleSink); {
 	case kind == "samples" && isSamples:
 		handler = d.HandleSample
@@ -133,7 +141,9 @@ func (s *Service) addDelivery(kind, stream, subject, sinkName string, index int,
 		return fmt.Errorf("%s does not take samples", sinks.Redact(pubURL))
 	}
 	s.sinks = append(s.sinks, sk)
-	name := fmt.Sprintf("%s-%s-%d", kind, routes.Token(sinkName), index)
+	if err := s.exposeSink(sk, sinkName, index); err != nil {
+		return err
+	}
 	conc := 2 * s.cfg.SinkBatch
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: "sink_" + name, Stream: stream, Concurrency: conc, MaxAckPending: 2 * conc,
@@ -142,18 +152,46 @@ func (s *Service) addDelivery(kind, stream, subject, sinkName string, index int,
 	if err != nil {
 		return err
 	}
-	return s.addRoute("sink-"+name, "sink."+routes.Token(sinkName), subject, sub, handler)
+	if err := s.addRoute(route, sinkName, "sink."+routes.Token(sinkName), subject, sub, handler); err != nil {
+		return err
+	}
+	s.lag.Add(metrics.Consumer{Stream: stream, Durable: "sink_" + name})
+	return nil
 }
 
-// addRoute registers a handler with meterflow's middleware: dead-letter
-// what can never succeed (on deadletter.<deadLetter>), turn panics into
-// dead letters, retry the rest with backoff before nacking.
-func (s *Service) addRoute(name, deadLetter, topic string, sub message.Subscriber, h message.NoPublishHandlerFunc) error {
+// exposeSink registers the native exposition of a prometheus:// sink (its
+// ceilometer_* series) on the service's registry, with a sink label (and a
+// publisher label for a sink's second and later prometheus:// publishers)
+// telling sinks apart.
+func (s *Service) exposeSink(sk sinks.Sink, sinkName string, index int) error {
+	ps, ok := sk.(*sinks.PrometheusSink)
+	if !ok || ps.Collector() == nil {
+		return nil
+	}
+	labels := prometheus.Labels{"sink": sinkName}
+	if index > 0 {
+		labels["publisher"] = strconv.Itoa(index)
+	}
+	if err := prometheus.WrapRegistererWith(labels, s.metrics.Registry).Register(ps.Collector()); err != nil {
+		return fmt.Errorf("expose its series on /metrics: %w", err)
+	}
+	return nil
+}
+
+// addRoute registers a handler with meterflow's middleware: count and time
+// every message by outcome (labelled by route name and sink, "" for the
+// bridge and process routes), then the route's own outer middleware
+// (extra), dead-letter what can never succeed (on deadletter.<deadLetter>),
+// turn panics into dead letters, retry the rest with backoff before
+// nacking.
+func (s *Service) addRoute(name, sink, deadLetter, topic string, sub message.Subscriber, h message.NoPublishHandlerFunc, extra ...message.HandlerMiddleware) error {
 	dl, err := routes.DeadLetter(s.pub, deadLetter)
 	if err != nil {
 		return err
 	}
 	handler := s.router.AddConsumerHandler(name, topic, sub, h)
+	handler.AddMiddleware(s.metrics.HandlerMiddleware(name, sink))
+	handler.AddMiddleware(extra...)
 	handler.AddMiddleware(
 		dl,
 		routes.RecoverAsPermanent,
@@ -163,6 +201,7 @@ func (s *Service) addRoute(name, deadLetter, topic string, sub message.Subscribe
 			MaxInterval:     2 * time.Second,
 			Multiplier:      2,
 			ShouldRetry:     func(p middleware.RetryParams) bool { return !routes.IsPermanent(p.Err) },
+			OnRetryHook:     s.metrics.OnRetry(name, sink),
 			Logger:          watermill.NewSlogLogger(s.log),
 		}.Middleware,
 	)

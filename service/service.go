@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"meterflow/metrics"
 	"meterflow/processors/convert"
 	"meterflow/routes"
 	"meterflow/sinks"
@@ -94,6 +97,11 @@ type Config struct {
 	// MaxBodyBytes: larger AMQP bodies are dead-lettered.
 	// Default: routes.DefaultMaxBodyBytes.
 	MaxBodyBytes int
+
+	// HTTPListen is the address of the HTTP server serving /metrics,
+	// /healthz and /readyz. Default: "" (no server); meterflow run's
+	// --http-listen defaults to DefaultHTTPListen.
+	HTTPListen string
 
 	// ShutdownTimeout bounds a graceful stop. Default: 30s.
 	ShutdownTimeout time.Duration
@@ -173,6 +181,12 @@ type Service struct {
 	converted atomic.Uint64
 	sinks     []sinks.Sink
 
+	metrics      *metrics.Metrics
+	health       *health
+	lag          *metrics.LagCollector
+	httpListener net.Listener
+	httpServer   *http.Server
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -181,15 +195,20 @@ type Service struct {
 // router. Nothing is consumed until Run.
 func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 	cfg.setDefaults()
-	s := &Service{cfg: cfg, log: cfg.Logger}
+	s := &Service{cfg: cfg, log: cfg.Logger, metrics: metrics.New(), health: newHealth(len(cfg.Topics))}
 	defer func() {
 		if err != nil {
+			s.shutdownHTTP()
 			s.closeTransports()
 		}
 	}()
+	if err := s.listenHTTP(); err != nil {
+		return nil, err
+	}
 	if err := s.connectNATS(); err != nil {
 		return nil, err
 	}
+	s.health.nc = s.nc
 	if s.js, err = jetstream.New(s.nc); err != nil {
 		return nil, err
 	}
@@ -203,16 +222,31 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 		}
 	}
 	wlog := watermill.NewSlogLogger(s.log)
-	if s.pub, err = jst.NewPublisher(s.nc, jst.PublisherConfig{MsgID: jst.MsgIDFromMetadata, Logger: wlog}); err != nil {
+	if s.pub, err = jst.NewPublisher(s.nc, jst.PublisherConfig{MsgID: jst.MsgIDFromMetadata, Logger: wlog,
+		OnDuplicate: s.metrics.OnDuplicate}); err != nil {
 		return nil, err
 	}
-	if s.sub, err = amqpt.NewSubscriber(cfg.AMQP); err != nil {
+	amqpCfg := cfg.AMQP
+	amqpCfg.OnConnection = func(broker string, up bool) {
+		s.health.onConnection(broker, up)
+		if cfg.AMQP.OnConnection != nil {
+			cfg.AMQP.OnConnection(broker, up)
+		}
+	}
+	if s.sub, err = amqpt.NewSubscriber(amqpCfg); err != nil {
 		return nil, err
+	}
+	for _, b := range s.sub.Brokers() {
+		s.health.addBroker(b.Name)
 	}
 	s.router, err = message.NewRouter(message.RouterConfig{CloseTimeout: cfg.ShutdownTimeout}, wlog)
 	if err != nil {
 		return nil, err
 	}
+	s.health.router = s.router
+	s.lag = metrics.NewLagCollector(s.js)
+	s.lag.Logger = s.log
+	s.metrics.Registry.MustRegister(s.health, s.lag)
 	for _, topic := range cfg.Topics {
 		if err := s.addBridge(topic); err != nil {
 			return nil, err
@@ -257,7 +291,7 @@ func (s *Service) connectNATS() error {
 // redelivers it; JetStream deduplicates it).
 func (s *Service) addBridge(topic string) error {
 	bridge := &routes.Bridge{Publisher: s.pub, MaxBodyBytes: s.cfg.MaxBodyBytes}
-	return s.addRoute("bridge-"+topic, "bridge", topic, s.sub, bridge.Handle)
+	return s.addRoute("bridge-"+topic, "", "bridge", topic, s.sub, bridge.Handle, s.metrics.BridgeMiddleware)
 }
 
 // JetStream returns the service's JetStream context (for tests and tools).
@@ -281,12 +315,16 @@ func (s *Service) AMQPConnected() int { return s.sub.Connected() }
 // Run consumes until ctx is done, then shuts down gracefully: stop
 // consuming, let in-flight messages finish and be acked, flush, close.
 func (s *Service) Run(ctx context.Context) error {
+	go s.serveHTTP()
 	err := s.router.Run(ctx)
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// Metrics returns the service's metrics (its registry serves /metrics).
+func (s *Service) Metrics() *metrics.Metrics { return s.metrics }
 
 // Running is closed once the router runs.
 func (s *Service) Running() chan struct{} { return s.router.Running() }
@@ -297,6 +335,7 @@ func (s *Service) Close() error {
 		if s.router != nil {
 			s.closeErr = s.router.Close()
 		}
+		s.shutdownHTTP()
 		s.closeTransports()
 	})
 	return s.closeErr

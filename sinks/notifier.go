@@ -406,7 +406,7 @@ func (s *notifierSink) connect() error {
 // declare makes sure the exchange exists and each topic's default queue
 // <topic>.sample exists and is bound to it with its own name.
 func (s *notifierSink) declare(conn *amqp.Connection, topics []string) error {
-	if err := declarePassiveFirst(conn, func(ch *amqp.Channel) error {
+	if err := otransport.DeclarePassiveFirst(conn, func(ch *amqp.Channel) error {
 		return ch.ExchangeDeclarePassive(s.exchange, "topic", s.durable, false, false, false, nil)
 	}, func(ch *amqp.Channel) error {
 		return ch.ExchangeDeclare(s.exchange, "topic", s.durable, false, false, false, nil)
@@ -420,7 +420,7 @@ func (s *notifierSink) declare(conn *amqp.Connection, topics []string) error {
 	defer ch.Close()
 	for _, topic := range topics {
 		queue := topic + ".sample"
-		if err := declarePassiveFirst(conn, func(ch *amqp.Channel) error {
+		if err := otransport.DeclarePassiveFirst(conn, func(ch *amqp.Channel) error {
 			_, err := ch.QueueDeclarePassive(queue, s.durable, false, false, false, nil)
 			return err
 		}, func(ch *amqp.Channel) error {
@@ -434,29 +434,6 @@ func (s *notifierSink) declare(conn *amqp.Connection, topics []string) error {
 		}
 	}
 	return nil
-}
-
-// declarePassiveFirst runs check on a fresh channel and, if the entity does
-// not exist (404, which closes that channel), create on another.
-func declarePassiveFirst(conn *amqp.Connection, check, create func(*amqp.Channel) error) error {
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	err = check(ch)
-	if err == nil {
-		return ch.Close()
-	}
-	var amqpErr *amqp.Error
-	if !errors.As(err, &amqpErr) || amqpErr.Code != amqp.NotFound {
-		return err
-	}
-	ch, err = conn.Channel()
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	return create(ch)
 }
 
 // osloMarshaler sends a message's payload with the properties kombu gives

@@ -16,7 +16,7 @@ import (
 // Durable/Quorum, not auto-deleted.
 func (s *Subscriber) declare(conn *amqp.Connection, topic string) error {
 	for _, ex := range s.cfg.Exchanges {
-		if err := ensure(conn, func(ch *amqp.Channel) error {
+		if err := DeclarePassiveFirst(conn, func(ch *amqp.Channel) error {
 			return ch.ExchangeDeclarePassive(ex, "topic", s.cfg.durable(), false, false, false, nil)
 		}, func(ch *amqp.Channel) error {
 			return ch.ExchangeDeclare(ex, "topic", s.cfg.durable(), false, false, false, nil)
@@ -35,7 +35,7 @@ func (s *Subscriber) declare(conn *amqp.Connection, topic string) error {
 	defer ch.Close()
 	for _, prio := range s.cfg.Priorities {
 		queue := s.cfg.QueueName(topic, prio)
-		if err := ensure(conn, func(ch *amqp.Channel) error {
+		if err := DeclarePassiveFirst(conn, func(ch *amqp.Channel) error {
 			_, err := ch.QueueDeclarePassive(queue, s.cfg.durable(), false, false, false, nil)
 			return err
 		}, func(ch *amqp.Channel) error {
@@ -54,9 +54,12 @@ func (s *Subscriber) declare(conn *amqp.Connection, topic string) error {
 	return nil
 }
 
-// ensure runs check on a fresh channel and, if the entity does not exist
-// (404, which closes that channel), create on another.
-func ensure(conn *amqp.Connection, check, create func(*amqp.Channel) error) error {
+// DeclarePassiveFirst runs check (a passive declare) on a fresh channel
+// and, only if the entity does not exist (404, which closes that channel),
+// create on another. Existing exchanges and queues are thus used as they
+// are, whatever their durability or arguments: declaring them again with
+// other settings would fail with PRECONDITION_FAILED.
+func DeclarePassiveFirst(conn *amqp.Connection, check, create func(*amqp.Channel) error) error {
 	ch, err := conn.Channel()
 	if err != nil {
 		return err

@@ -1,18 +1,17 @@
 package service
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -21,11 +20,10 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"meterflow/internal/gnocchitest"
+	"meterflow/internal/golden"
 	"meterflow/internal/testenv"
 	"meterflow/processors"
-	"meterflow/processors/event/eventtest"
 	"meterflow/processors/jsonv"
-	"meterflow/processors/meter/metertest"
 )
 
 // reference converts bodies with the real Ceilometer 19
@@ -53,58 +51,6 @@ func reference(t *testing.T, bodies []string) (samples, events []any) {
 	return samples, events
 }
 
-// sampleFromDict reads Sample.as_dict() (file and http sinks' format).
-func sampleFromDict(v any) processors.Sample {
-	o := v.(*jsonv.Object)
-	get := func(k string) any { x, _ := o.Get(k); return x }
-	str := func(k string) string { s, _ := get(k).(string); return s }
-	return processors.Sample{Name: str("name"), Type: str("type"), Unit: str("unit"), Volume: get("volume"),
-		UserID: get("user_id"), ProjectID: get("project_id"), ResourceID: get("resource_id"),
-		Timestamp: str("timestamp"), ResourceMetadata: get("resource_metadata"), Source: str("source"), ID: str("id")}
-}
-
-// eventFromAny reads an event as the sinks write it: Event.as_dict() with
-// traits as {name, dtype, value} or Event.serialize() with [name, dtype, value].
-func eventFromAny(t *testing.T, v any) processors.Event {
-	o := v.(*jsonv.Object)
-	if traits, _ := o.Get("traits"); traits != nil {
-		if list, _ := traits.([]any); len(list) > 0 {
-			if _, isList := list[0].([]any); isList {
-				e, err := processors.EventFromMessage(o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e
-			}
-		}
-	}
-	get := func(k string) string { x, _ := o.Get(k); s, _ := x.(string); return s }
-	e := processors.Event{EventType: get("event_type"), MessageID: get("message_id"), Generated: get("generated")}
-	traits, _ := o.Get("traits")
-	for _, tr := range traits.([]any) {
-		to := tr.(*jsonv.Object)
-		name, _ := to.Get("name")
-		dtype, _ := to.Get("dtype")
-		value, _ := to.Get("value")
-		e.Traits = append(e.Traits, processors.Trait{Name: name.(string), Type: processors.TraitType(dtype.(int64)), Value: value})
-	}
-	e.Raw, _ = o.Get("raw")
-	return e
-}
-
-func compareEvents(t *testing.T, where string, want []any, got []processors.Event) {
-	t.Helper()
-	sort.Slice(got, func(i, j int) bool { return got[i].MessageID < got[j].MessageID })
-	sort.Slice(want, func(i, j int) bool { return field(want[i], "message_id") < field(want[j], "message_id") })
-	ptrs := make([]*processors.Event, len(got))
-	for i := range got {
-		ptrs[i] = &got[i]
-	}
-	if err := eventtest.CompareEvents(want, ptrs); err != nil {
-		t.Errorf("%s: %v", where, err)
-	}
-}
-
 // collector is an HTTP endpoint that keeps every item of every JSON list
 // POSTed to it.
 type collector struct {
@@ -130,23 +76,17 @@ func (c *collector) count(path string) int {
 	return len(c.items[path])
 }
 
+// readLines reads what a file sink wrote so far: nothing while the file
+// does not exist.
 func readLines(t *testing.T, path string) []any {
-	f, err := os.Open(path)
-	if err != nil {
+	lines, err := golden.ReadJSONL(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	defer f.Close()
-	var out []any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		v, err := jsonv.Parse(sc.Bytes())
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return lines
 }
 
 // notifierPayloads drains queue and returns the payload items of every
@@ -190,12 +130,12 @@ func notifierPayloads(t *testing.T, queue string, want int) []any {
 // Ceilometer 19 makes of the very bodies RabbitMQ delivered (captured by a
 // twin queue), and a real Gnocchi's API returns the measures.
 func TestEndToEndWithOsloNotifierAndCeilometerPipelines(t *testing.T) {
-	golden, err := metertest.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	goldenCases, err := golden.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cases []testenv.Case
-	for _, g := range golden {
+	for _, g := range goldenCases {
 		cases = append(cases, testenv.Case{Name: g.Name, Exchange: g.Exchange, RoutingKey: g.RoutingKey, Body: g.Body})
 	}
 	exchanges := testenv.Exchanges(cases)
@@ -296,24 +236,16 @@ sinks:
 	time.Sleep(time.Second) // anything extra would show now
 
 	toSamples := func(items []any, fromMessage bool) []processors.Sample {
+		if !fromMessage {
+			return mustSamples(t, items)
+		}
 		out := make([]processors.Sample, len(items))
 		for i, it := range items {
-			if fromMessage {
-				s, err := processors.SampleFromMessage(it)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out[i] = s
-			} else {
-				out[i] = sampleFromDict(it)
+			s, err := processors.SampleFromMessage(it)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		return out
-	}
-	toEvents := func(items []any) []processors.Event {
-		out := make([]processors.Event, len(items))
-		for i, it := range items {
-			out[i] = eventFromAny(t, it)
+			out[i] = s
 		}
 		return out
 	}
@@ -326,13 +258,26 @@ sinks:
 		{"http sink", coll.items["/samples"], false},
 		{"notifier sink", notifierPayloads(t, notifySamples+".sample", len(wantSamples)), true},
 	} {
-		if ok, why := metertest.CompareSamples(wantSamples, toSamples(c.items, c.msg)); !ok {
-			t.Errorf("%s: %s", c.where, why)
+		if err := golden.CompareSamples(wantSamples, toSamples(c.items, c.msg)); err != nil {
+			t.Errorf("%s: %v", c.where, err)
 		}
 	}
-	compareEvents(t, "file sink", wantEvents, toEvents(readLines(t, filepath.Join(dir, "events.json"))))
-	compareEvents(t, "http sink", wantEvents, toEvents(coll.items["/events"]))
-	compareEvents(t, "notifier sink", wantEvents, toEvents(notifierPayloads(t, notifyEvents+".sample", len(wantEvents))))
+	for _, c := range []struct {
+		where string
+		items []any
+	}{
+		{"file sink", readLines(t, filepath.Join(dir, "events.json"))},
+		{"http sink", coll.items["/events"]},
+		{"notifier sink", notifierPayloads(t, notifyEvents+".sample", len(wantEvents))},
+	} {
+		got, err := golden.EventsFromDicts(c.items)
+		if err != nil {
+			t.Fatalf("%s: %v", c.where, err)
+		}
+		if err := golden.CompareEvents(wantEvents, got, golden.AnyOrder); err != nil {
+			t.Errorf("%s: %v", c.where, err)
+		}
+	}
 	checkGnocchi(t, env, gnocchi, wantSamples)
 }
 
@@ -344,8 +289,7 @@ func checkGnocchi(t *testing.T, env *testEnv, endpoint string, want []any) {
 	t.Helper()
 	type key struct{ rid, name string }
 	volumes := map[key][]float64{}
-	for _, w := range want {
-		s := sampleFromDict(w)
+	for _, s := range mustSamples(t, want) {
 		rid, _ := s.ResourceID.(string)
 		v, ok := toFloat(s.Volume)
 		if rid == "" || !ok {
@@ -452,20 +396,19 @@ func TestKilledHTTPBackendLosesNothing(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	ids := map[string]int{}
-	got := make([]processors.Sample, 0, len(wantSamples))
 	coll.mu.Lock()
-	for _, it := range coll.items["/samples"] {
-		s := sampleFromDict(it)
-		ids[s.ID]++
-		got = append(got, s)
-	}
+	items := coll.items["/samples"]
 	coll.mu.Unlock()
+	got := mustSamples(t, items)
+	for _, s := range got {
+		ids[s.ID]++
+	}
 	for id, n := range ids {
 		if n > 1 {
 			t.Errorf("sample %s delivered %d times", id, n)
 		}
 	}
-	if ok, why := metertest.CompareSamples(wantSamples, got); !ok {
-		t.Fatalf("after the outage: %s", why)
+	if err := golden.CompareSamples(wantSamples, got); err != nil {
+		t.Fatalf("after the outage: %v", err)
 	}
 }

@@ -5,17 +5,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"meterflow/internal/golden"
 	"meterflow/internal/testenv"
 	"meterflow/processors"
-	"meterflow/processors/event/eventtest"
-	"meterflow/processors/jsonv"
-	"meterflow/processors/meter/metertest"
 	"meterflow/sinks"
 )
 
@@ -118,19 +116,19 @@ func waitCounts(t *testing.T, m *memSink, samples, events int) {
 // sink receives exactly the samples and events Ceilometer produced, by
 // compare.py's rules, even though every notification was published twice.
 func TestPipelinesDeliverWhatCeilometerWouldPublish(t *testing.T) {
-	golden, err := metertest.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	goldenCases, err := golden.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := make([]testenv.Case, len(golden))
+	cases := make([]testenv.Case, len(goldenCases))
 	var wantSamples, wantImageSamples, wantEvents []any
-	for i, g := range golden {
+	for i, g := range goldenCases {
 		cases[i] = testenv.Case{Name: g.Name, Exchange: g.Exchange, RoutingKey: g.RoutingKey, Body: g.Body}
 		wantSamples = append(wantSamples, g.Samples...)
 		wantEvents = append(wantEvents, g.Events...)
-		for _, s := range g.Samples {
-			if n := field(s, "name"); len(n) > 6 && n[:6] == "image." {
-				wantImageSamples = append(wantImageSamples, s)
+		for j, s := range mustSamples(t, g.Samples) {
+			if strings.HasPrefix(s.Name, "image.") {
+				wantImageSamples = append(wantImageSamples, g.Samples[j])
 			}
 		}
 	}
@@ -171,20 +169,13 @@ sinks:
 	waitCounts(t, memSinkNamed(images), len(wantImageSamples), 0)
 	waitCounts(t, memSinkNamed(evs), 0, len(wantEvents))
 
-	if ok, why := metertest.CompareSamples(wantSamples, memSinkNamed(all).samples); !ok {
-		t.Errorf("sink all: %s", why)
+	if err := golden.CompareSamples(wantSamples, memSinkNamed(all).samples); err != nil {
+		t.Errorf("sink all: %v", err)
 	}
-	if ok, why := metertest.CompareSamples(wantImageSamples, memSinkNamed(images).samples); !ok {
-		t.Errorf("sink images: %s", why)
+	if err := golden.CompareSamples(wantImageSamples, memSinkNamed(images).samples); err != nil {
+		t.Errorf("sink images: %v", err)
 	}
-	got := memSinkNamed(evs).events
-	sort.Slice(got, func(i, j int) bool { return got[i].MessageID < got[j].MessageID })
-	sort.Slice(wantEvents, func(i, j int) bool { return field(wantEvents[i], "message_id") < field(wantEvents[j], "message_id") })
-	ptrs := make([]*processors.Event, len(got))
-	for i := range got {
-		ptrs[i] = &got[i]
-	}
-	if err := eventtest.CompareEvents(wantEvents, ptrs); err != nil {
+	if err := golden.CompareEvents(wantEvents, memSinkNamed(evs).events, golden.AnyOrder); err != nil {
 		t.Errorf("event sink: %v", err)
 	}
 	js := env.svc.JetStream()
@@ -196,25 +187,24 @@ sinks:
 
 func itoa(n int64) string { return strconv.FormatInt(n, 36) }
 
-// field returns a string field of a golden sample or event.
-func field(v any, key string) string {
-	o, _ := v.(*jsonv.Object)
-	if o == nil {
-		return ""
+// mustSamples reads samples from their Sample.as_dict()s.
+func mustSamples(t *testing.T, dicts []any) []processors.Sample {
+	t.Helper()
+	samples, err := golden.SamplesFromDicts(dicts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	x, _ := o.Get(key)
-	s, _ := x.(string)
-	return s
+	return samples
 }
 
 // corpusSetup loads the shipped-definitions corpus and writes a pipeline
 // sending every sample to one memtest sink and every event to another.
 func corpusSetup(t *testing.T) (cases []testenv.Case, wantSamples, wantEvents []any, sampleSink, eventSink, pipe, evPipe string) {
-	golden, err := metertest.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	goldenCases, err := golden.ReadCases(filepath.Join(testenv.Root(), "testdata", "ceilometer-19-shipped.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, g := range golden {
+	for _, g := range goldenCases {
 		cases = append(cases, testenv.Case{Name: g.Name, Exchange: g.Exchange, RoutingKey: g.RoutingKey, Body: g.Body})
 		wantSamples = append(wantSamples, g.Samples...)
 		wantEvents = append(wantEvents, g.Events...)
@@ -252,8 +242,8 @@ func TestASinkBackendDownLosesNothingAndHoldsUpNoOtherSink(t *testing.T) {
 	m.down = false
 	m.mu.Unlock()
 	waitCounts(t, m, len(wantSamples), 0)
-	if ok, why := metertest.CompareSamples(wantSamples, m.samples); !ok {
-		t.Fatalf("after the outage: %s", why)
+	if err := golden.CompareSamples(wantSamples, m.samples); err != nil {
+		t.Fatalf("after the outage: %v", err)
 	}
 }
 
@@ -279,8 +269,8 @@ func TestTwoProcessesShareTheWorkWithoutDuplicates(t *testing.T) {
 	}
 	waitCounts(t, memSinkNamed(sampleSink), len(wantSamples), 0)
 	waitCounts(t, memSinkNamed(eventSink), 0, len(wantEvents))
-	if ok, why := metertest.CompareSamples(wantSamples, memSinkNamed(sampleSink).samples); !ok {
-		t.Fatalf("samples: %s", why)
+	if err := golden.CompareSamples(wantSamples, memSinkNamed(sampleSink).samples); err != nil {
+		t.Fatalf("samples: %v", err)
 	}
 	a, b := first.svc.Converted(), second.svc.Converted()
 	t.Logf("converted: first %d, second %d", a, b)

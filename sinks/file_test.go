@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
 )
@@ -46,6 +47,7 @@ func fileTestSamples(t *testing.T, n int) (js []*jsonv.Object, samples []process
 		`plain`,
 	}
 	volumes := []string{`123456789`, `1e+20`, `0.1`, `123456789012345678901234567890`, `2048.0`, `-0.0`}
+	var dicts []any
 	for i := 0; i < n; i++ {
 		user := fmt.Sprintf(`"user-%d"`, i)
 		if i%4 == 3 {
@@ -62,15 +64,12 @@ func fileTestSamples(t *testing.T, n int) (js []*jsonv.Object, samples []process
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := v.(*jsonv.Object)
-		get := func(k string) any { x, _ := o.Get(k); return x }
-		js = append(js, o)
-		samples = append(samples, processors.Sample{
-			Name: get("name").(string), Type: get("type").(string), Unit: get("unit").(string),
-			Volume: get("volume"), UserID: get("user_id"), ProjectID: get("project_id"),
-			ResourceID: get("resource_id"), Timestamp: get("timestamp").(string),
-			ResourceMetadata: get("resource_metadata"), Source: get("source").(string), ID: get("id").(string),
-		})
+		js = append(js, v.(*jsonv.Object))
+		dicts = append(dicts, v)
+	}
+	samples, err := golden.SamplesFromDicts(dicts)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return js, samples
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
 )
@@ -83,17 +84,8 @@ func TestPrometheusDifferential(t *testing.T) {
 
 	dicts := make([][]any, len(batches))
 	for i, b := range batches {
-		for _, s := range b {
-			d := jsonv.NewObject(10)
-			for _, kv := range []struct {
-				k string
-				v any
-			}{{"name", s.Name}, {"type", s.Type}, {"unit", s.Unit}, {"volume", s.Volume}, {"user_id", s.UserID},
-				{"project_id", s.ProjectID}, {"resource_id", s.ResourceID}, {"timestamp", s.Timestamp},
-				{"resource_metadata", s.ResourceMetadata}, {"source", s.Source}} {
-				d.Set(kv.k, kv.v)
-			}
-			dicts[i] = append(dicts[i], d)
+		for j := range b {
+			dicts[i] = append(dicts[i], golden.SampleDict(&b[j]))
 		}
 	}
 

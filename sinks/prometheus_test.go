@@ -1,7 +1,6 @@
 package sinks
 
 import (
-	"bufio"
 	"context"
 	"encoding/pem"
 	"errors"
@@ -16,8 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/jsonv"
 )
 
 // newTestPrometheus builds a prometheus:// sink or fails the test.
@@ -206,44 +205,22 @@ func TestPrometheusExpositionOff(t *testing.T) {
 // one batch per notification.
 func promCorpus(t *testing.T) [][]processors.Sample {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "ceilometer-19-shipped.jsonl"))
+	cases, err := golden.ReadCases(filepath.Join("..", "testdata", "ceilometer-19-shipped.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var batches [][]processors.Sample
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		v, err := jsonv.Parse(sc.Bytes())
+	for _, c := range cases {
+		batch, err := golden.SamplesFromDicts(c.Samples)
 		if err != nil {
-			t.Fatal(err)
-		}
-		list, _ := v.(*jsonv.Object).Get("samples")
-		var batch []processors.Sample
-		for _, d := range list.([]any) {
-			batch = append(batch, promSampleFromDict(d.(*jsonv.Object)))
+			t.Fatalf("%s: %v", c.Name, err)
 		}
 		if len(batch) > 0 {
 			batches = append(batches, batch)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
 	if len(batches) == 0 {
 		t.Fatal("no samples in the corpus")
 	}
 	return batches
-}
-
-// promSampleFromDict builds a Sample from Ceilometer's Sample.as_dict().
-func promSampleFromDict(d *jsonv.Object) processors.Sample {
-	get := func(k string) any { v, _ := d.Get(k); return v }
-	str := func(k string) string { s, _ := get(k).(string); return s }
-	return processors.Sample{
-		Name: str("name"), Type: str("type"), Unit: str("unit"), Volume: get("volume"),
-		UserID: get("user_id"), ProjectID: get("project_id"), ResourceID: get("resource_id"),
-		Timestamp: str("timestamp"), ResourceMetadata: get("resource_metadata"), Source: str("source"), ID: str("id"),
-	}
 }

@@ -1,14 +1,13 @@
 package gnocchitest
 
 import (
-	"bufio"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
 )
@@ -36,52 +35,36 @@ func root() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-func readJSONL(t testing.TB, path string, each func(*jsonv.Object)) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		v, err := jsonv.Parse(sc.Bytes())
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		each(v.(*jsonv.Object))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Corpus returns the cases of the shipped-definitions golden corpus.
 func Corpus(t testing.TB) []Case {
 	t.Helper()
-	var cases []Case
-	readJSONL(t, filepath.Join(root(), "testdata", "ceilometer-19-shipped.jsonl"), func(o *jsonv.Object) {
-		name, _ := o.Get("name")
-		c := Case{Name: name.(string)}
-		samples, _ := o.Get("samples")
-		for _, s := range samples.([]any) {
-			c.Samples = append(c.Samples, SampleFromDict(s.(*jsonv.Object)))
+	cases, err := golden.ReadCases(filepath.Join(root(), "testdata", "ceilometer-19-shipped.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]Case, len(cases))
+	for i, c := range cases {
+		out[i].Name = c.Name
+		if out[i].Samples, err = golden.SamplesFromDicts(c.Samples); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
 		}
-		events, _ := o.Get("events")
-		for _, e := range events.([]any) {
-			c.Events = append(c.Events, EventFromDict(e.(*jsonv.Object)))
+		if out[i].Events, err = golden.EventsFromDicts(c.Events); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
 		}
-		cases = append(cases, c)
-	})
-	return cases
+	}
+	return out
 }
 
 // GoldenGnocchi returns what Ceilometer's publisher sent, by case name.
 func GoldenGnocchi(t testing.TB) map[string]Golden {
 	t.Helper()
+	records, err := golden.ReadJSONL(filepath.Join(root(), "internal", "gnocchitest", "testdata", "ceilometer-19-gnocchi.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]Golden{}
-	readJSONL(t, filepath.Join(root(), "internal", "gnocchitest", "testdata", "ceilometer-19-gnocchi.jsonl"), func(o *jsonv.Object) {
+	for _, r := range records {
+		o := r.(*jsonv.Object)
 		name, _ := o.Get("name")
 		var g Golden
 		if s, ok := o.Get("samples"); ok {
@@ -91,47 +74,8 @@ func GoldenGnocchi(t testing.TB) map[string]Golden {
 			g.Events = e.(*jsonv.Object)
 		}
 		out[name.(string)] = g
-	})
+	}
 	return out
-}
-
-// SampleFromDict builds a sample from Sample.as_dict().
-func SampleFromDict(o *jsonv.Object) processors.Sample {
-	str := func(k string) string {
-		v, _ := o.Get(k)
-		s, _ := v.(string)
-		return s
-	}
-	get := func(k string) any {
-		v, _ := o.Get(k)
-		return v
-	}
-	return processors.Sample{
-		Name: str("name"), Type: str("type"), Unit: str("unit"), Volume: get("volume"),
-		UserID: get("user_id"), ProjectID: get("project_id"), ResourceID: get("resource_id"),
-		Timestamp: str("timestamp"), ResourceMetadata: get("resource_metadata"),
-		Source: str("source"), ID: str("id"),
-	}
-}
-
-// EventFromDict builds an event from Event.as_dict() (traits as
-// {"name", "dtype", "value"}).
-func EventFromDict(o *jsonv.Object) processors.Event {
-	str := func(o *jsonv.Object, k string) string {
-		v, _ := o.Get(k)
-		s, _ := v.(string)
-		return s
-	}
-	e := processors.Event{EventType: str(o, "event_type"), MessageID: str(o, "message_id"), Generated: str(o, "generated")}
-	e.Raw, _ = o.Get("raw")
-	traits, _ := o.Get("traits")
-	for _, t := range traits.([]any) {
-		to := t.(*jsonv.Object)
-		dtype, _ := to.Get("dtype")
-		value, _ := to.Get("value")
-		e.Traits = append(e.Traits, processors.Trait{Name: str(to, "name"), Type: processors.TraitType(dtype.(int64)), Value: value})
-	}
-	return e
 }
 
 // Get fetches endpoint/v1/path as the admin and returns the status and

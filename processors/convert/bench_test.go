@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/meter/metertest"
 )
 
 // createEnd returns the wire body of a compute.instance.create.end case.
 func createEnd(b *testing.B) []byte {
-	cases, err := metertest.ReadCases("../../testdata/ceilometer-19-shipped.jsonl")
+	cases, err := golden.ReadCases("../../testdata/ceilometer-19-shipped.jsonl")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/event/eventtest"
-	"meterflow/processors/meter/metertest"
 )
 
 // corpora are the golden files and the event definitions each was made
@@ -32,7 +31,7 @@ func TestConformanceWithCeilometer19(t *testing.T) {
 			if len(conv.Skipped) > 0 {
 				t.Fatalf("shipped meter definitions skipped: %v", conv.Skipped)
 			}
-			cases, err := metertest.ReadCases(c.file)
+			cases, err := golden.ReadCases(c.file)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,11 +49,11 @@ func TestConformanceWithCeilometer19(t *testing.T) {
 					t.Errorf("%s: %v", gc.Name, err)
 					continue
 				}
-				if ok, why := metertest.CompareSamples(gc.Samples, r.Samples); !ok {
-					t.Errorf("%s: %s", gc.Name, why)
+				if err := golden.CompareSamples(gc.Samples, r.Samples); err != nil {
+					t.Errorf("%s: %v", gc.Name, err)
 					continue
 				}
-				if err := eventtest.CompareEvents(gc.Events, r.Events); err != nil {
+				if err := golden.CompareEvents(gc.Events, r.Events); err != nil {
 					t.Errorf("%s: %v", gc.Name, err)
 					continue
 				}

@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"meterflow/processors/event/eventtest"
-	"meterflow/processors/meter/metertest"
+	"meterflow/internal/golden"
 )
 
 // A knownDivergence excuses one golden case whose samples differ from
@@ -52,7 +51,7 @@ func TestConformanceWholeDialect(t *testing.T) {
 	if len(conv.Skipped) != 1 || !strings.Contains(conv.Skipped[0].Error(), "dialect.backup.size") {
 		t.Errorf("skipped meter definitions: %v, want only the second dialect.backup.size", conv.Skipped)
 	}
-	cases, err := metertest.ReadCases(dir + "golden.jsonl")
+	cases, err := golden.ReadCases(dir + "golden.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,14 +72,14 @@ func TestConformanceWholeDialect(t *testing.T) {
 		var why []string
 		kd, isKnown := knownDivergences[gc.Name]
 		excused := false
-		if ok, w := metertest.CompareSamples(gc.Samples, r.Samples); !ok {
-			if isKnown && strings.Contains(w, kd.symptom) {
+		if err := golden.CompareSamples(gc.Samples, r.Samples); err != nil {
+			if isKnown && strings.Contains(err.Error(), kd.symptom) {
 				excused = true
 			} else {
-				why = append(why, w)
+				why = append(why, err.Error())
 			}
 		}
-		if err := eventtest.CompareEvents(gc.Events, r.Events); err != nil {
+		if err := golden.CompareEvents(gc.Events, r.Events); err != nil {
 			why = append(why, err.Error())
 		}
 		if len(gc.ReferenceErrors) != len(r.Errors) {

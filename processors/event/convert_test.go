@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"meterflow/definitions"
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/event/eventtest"
 	"meterflow/processors/jsonv"
 )
 
@@ -44,7 +44,7 @@ func TestConformanceCorpusDefinitions(t *testing.T) {
 
 func checkConformance(t *testing.T, c *Converter, file string) {
 	t.Helper()
-	cases, err := eventtest.ReadCases(file)
+	cases, err := golden.ReadCases(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func checkConformance(t *testing.T, c *Converter, file string) {
 	for _, tc := range cases {
 		got, err := convertCase(c, tc)
 		if err == nil {
-			err = eventtest.CompareEvents(tc.Events, got)
+			err = golden.CompareEvents(tc.Events, got)
 		}
 		if err != nil {
 			failures = append(failures, fmt.Sprintf("%s: %v", tc.Name, err))
@@ -75,7 +75,7 @@ func checkConformance(t *testing.T, c *Converter, file string) {
 
 // convertCase is what the event endpoint of Ceilometer's notification agent
 // makes of a golden case.
-func convertCase(c *Converter, tc eventtest.Case) ([]*processors.Event, error) {
+func convertCase(c *Converter, tc golden.Case) ([]*processors.Event, error) {
 	n, err := processors.Decode([]byte(tc.Body))
 	if err != nil {
 		if len(tc.Events) == 0 {
@@ -280,7 +280,7 @@ func TestCacheIsBoundedAndConcurrentUseIsSafe(t *testing.T) {
 }
 
 func BenchmarkEvent(b *testing.B) {
-	cases, err := eventtest.ReadCases(goldenFile)
+	cases, err := golden.ReadCases(goldenFile)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestConversionsAsCeilometer(t *testing.T) {
 			t.Errorf("%s: got %v, %v", body, e, err)
 			continue
 		}
-		if got, exp := jsonv.Marshal(eventtest.AsDict(e)), jsonv.Marshal(want); string(got) != string(exp) {
+		if got, exp := jsonv.Marshal(golden.EventDict(e)), jsonv.Marshal(want); string(got) != string(exp) {
 			t.Errorf("%s:\n got %s\nwant %s", body, got, exp)
 		}
 	}

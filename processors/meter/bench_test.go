@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/meter/metertest"
 )
 
 // corpusNotification decodes the first clean corpus case of an event type.
 func corpusNotification(tb testing.TB, eventType string) *processors.Notification {
 	tb.Helper()
-	cases, err := metertest.ReadCases(corpusPath)
+	cases, err := golden.ReadCases(corpusPath)
 	if err != nil {
 		tb.Fatal(err)
 	}

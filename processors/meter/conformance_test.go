@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/meter/metertest"
 )
 
 const corpusPath = "../../testdata/ceilometer-19.jsonl"
@@ -15,7 +15,7 @@ const corpusPath = "../../testdata/ceilometer-19.jsonl"
 // through the shipped definitions and compares the samples with
 // compare.py's rules, and the failing endpoints with the reference's.
 func TestConformance(t *testing.T) {
-	cases, err := metertest.ReadCases(corpusPath)
+	cases, err := golden.ReadCases(corpusPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +35,8 @@ func TestConformance(t *testing.T) {
 			continue
 		}
 		got, errs := e.Samples(n)
-		if ok, why := metertest.CompareSamples(c.Samples, got); !ok {
-			t.Errorf("%s: %s", c.Name, why)
+		if err := golden.CompareSamples(c.Samples, got); err != nil {
+			t.Errorf("%s: %v", c.Name, err)
 			continue
 		}
 		if want, have := referenceEndpoints(c.ReferenceErrors), endpointNames(errs); want != have {

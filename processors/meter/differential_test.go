@@ -14,9 +14,9 @@ import (
 	"testing"
 
 	"meterflow/definitions"
+	"meterflow/internal/golden"
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
-	"meterflow/processors/meter/metertest"
 )
 
 // TestDifferential runs Ceilometer 19 itself (through the corpus's
@@ -57,7 +57,7 @@ func TestDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cases, err := metertest.ReadCases(corpusPath)
+	cases, err := golden.ReadCases(corpusPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,16 +103,16 @@ func TestDifferential(t *testing.T) {
 			diverged++
 			continue
 		}
-		ok, why := metertest.CompareSamples(wantList, got)
-		if ok {
+		err = golden.CompareSamples(wantList, got)
+		if err == nil {
 			if w, h := referenceEndpoints(refErrStrs), endpointNames(errs); w != h {
-				ok, why = false, fmt.Sprintf("failing endpoints: want [%s] %v, got [%s] %v", w, refErrStrs, h, errs)
+				err = fmt.Errorf("failing endpoints: want [%s] %v, got [%s] %v", w, refErrStrs, h, errs)
 			}
 		}
-		if !ok {
+		if err != nil {
 			failed++
 			if failed <= 20 {
-				t.Errorf("body %d (%s): %s\n%s", i, n.EventType, why, innerMessage(body))
+				t.Errorf("body %d (%s): %v\n%s", i, n.EventType, err, innerMessage(body))
 			}
 		}
 	}

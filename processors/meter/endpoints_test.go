@@ -5,12 +5,12 @@ import (
 	"sync"
 	"testing"
 
+	"meterflow/internal/golden"
 	"meterflow/processors"
-	"meterflow/processors/meter/metertest"
 )
 
 func TestEndpointsAreSafeForConcurrentUse(t *testing.T) {
-	cases, err := metertest.ReadCases(corpusPath)
+	cases, err := golden.ReadCases(corpusPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,8 +34,8 @@ func TestEndpointsAreSafeForConcurrentUse(t *testing.T) {
 			for i := range ns {
 				c := cases[(i+w*97)%len(cases)]
 				got, _ := e.Samples(ns[(i+w*97)%len(ns)])
-				if ok, why := metertest.CompareSamples(c.Samples, got); !ok {
-					t.Errorf("%s: %s", c.Name, why)
+				if err := golden.CompareSamples(c.Samples, got); err != nil {
+					t.Errorf("%s: %v", c.Name, err)
 					return
 				}
 			}

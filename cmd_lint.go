@@ -13,12 +13,7 @@ import (
 
 func lintCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("lint", "lint [flags]", stderr)
-	meters := &listFlag{}
-	fs.Var(meters, "meters", "meter definitions directory, repeatable (default /etc/ceilometer/meters.d if present, then the shipped meters.d)")
-	events := fs.String("events", "", "event definitions file (default /etc/ceilometer/event_definitions.yaml if present, else the shipped one)")
-	pipelineFile := fs.String("pipeline", "", "pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
-	eventPipelineFile := fs.String("event-pipeline", "", "event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
-	noEtc := fs.Bool("no-etc", false, "ignore /etc/ceilometer")
+	defFlags := addDefinitionFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: meterflow lint [flags]
 
@@ -36,9 +31,9 @@ Examples:
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ccfg := convert.Config{MeterDirs: meters.values, EventsFile: *events, NoEtc: *noEtc}
-	problems := convert.Lint(ccfg)
-	cfg := service.Config{Convert: ccfg, PipelineFile: *pipelineFile, EventPipelineFile: *eventPipelineFile}
+	var cfg service.Config
+	defFlags.apply(&cfg)
+	problems := convert.Lint(cfg.Convert)
 	for _, kind := range []pipeline.Kind{pipeline.Samples, pipeline.Events} {
 		p, err := service.LoadPipeline(cfg, kind)
 		if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"meterflow/processors/convert"
 	"meterflow/replay"
 	"meterflow/service"
 	jst "meterflow/transport/jetstream"
@@ -23,22 +22,9 @@ func replayCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", "replay [flags]", stderr)
 	natsURL := fs.String("nats-url", "nats://"+jst.DefaultListenAddr, "NATS of the running meterflow (its embedded server's address, or the external cluster)")
 	data := fs.String("data", "", "open a stopped meterflow's store in this directory with an in-process server instead of --nats-url")
-	natsUser := fs.String("nats-user", "", "NATS user")
-	natsPassword := fs.String("nats-password", envOr("MF_NATS_PASSWORD", ""), "NATS password (default from $MF_NATS_PASSWORD)")
-	natsToken := fs.String("nats-token", envOr("MF_NATS_TOKEN", ""), "NATS token (default from $MF_NATS_TOKEN)")
-	natsCreds := fs.String("nats-creds", "", "NATS credentials file")
-	natsNKey := fs.String("nats-nkey", "", "NATS nkey seed file")
-	natsCA := fs.String("nats-ca", "", "CA certificate file to verify the NATS server")
-	natsCert := fs.String("nats-cert", "", "client certificate file for NATS TLS")
-	natsKey := fs.String("nats-key", "", "client key file for NATS TLS")
-
-	meters := &listFlag{}
-	fs.Var(meters, "meters", "meter definitions directory, repeatable (default /etc/ceilometer/meters.d if present, then the shipped meters.d)")
-	events := fs.String("events", "", "event definitions file (default /etc/ceilometer/event_definitions.yaml if present, else the shipped one)")
-	pipelineFile := fs.String("pipeline", "", "Ceilometer pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
-	eventPipelineFile := fs.String("event-pipeline", "", "Ceilometer event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
-	noEtc := fs.Bool("no-etc", false, "ignore /etc/ceilometer")
-	secret := fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+	natsCreds := addNATSFlags(fs)
+	defFlags := addDefinitionFlags(fs)
+	secret := addSecretFlag(fs)
 
 	since := fs.Duration("since", 0, "replay notifications stored in this last span, e.g. 2h")
 	from := fs.String("from", "", "replay notifications stored at or after this RFC 3339 time")
@@ -98,16 +84,15 @@ func replayCmd(args []string, stdout, stderr io.Writer) error {
 		return usageErr(fs, fmt.Sprintf("--target %q: want live, namespace or file", *target))
 	}
 
-	defs, err := service.LoadDefinitions(service.Config{
-		Convert:      convert.Config{MeterDirs: meters.values, EventsFile: *events, NoEtc: *noEtc},
-		PipelineFile: *pipelineFile, EventPipelineFile: *eventPipelineFile,
-	})
+	var scfg service.Config
+	defFlags.apply(&scfg)
+	defs, err := service.LoadDefinitions(scfg)
 	if err != nil {
 		return err
 	}
 	cfg.Definitions = defs
 
-	nc, closeNATS, err := replayConnect(*data, *natsURL, *natsUser, *natsPassword, *natsToken, *natsCreds, *natsNKey, *natsCA, *natsCert, *natsKey)
+	nc, closeNATS, err := replayConnect(*data, *natsURL, natsCreds.options())
 	if err != nil {
 		return err
 	}
@@ -170,8 +155,8 @@ func parseTime(name, v string) (time.Time, error) {
 }
 
 // replayConnect opens the store in dataDir with an in-process server, or
-// connects to url with run's credential flags.
-func replayConnect(dataDir, url, user, password, token, creds, nkey, ca, cert, key string) (*nats.Conn, func(), error) {
+// connects to url with opts.
+func replayConnect(dataDir, url string, opts []jst.ConnectOption) (*nats.Conn, func(), error) {
 	if dataDir != "" {
 		srv, err := jst.StartServer(jst.ServerConfig{DataDir: dataDir, InProcessOnly: true})
 		if err != nil {
@@ -188,25 +173,6 @@ func replayConnect(dataDir, url, user, password, token, creds, nkey, ca, cert, k
 			return nil, nil, err
 		}
 		return nc, shutdown, nil
-	}
-	var opts []jst.ConnectOption
-	switch {
-	case token != "":
-		opts = append(opts, jst.WithToken(token))
-	case user != "":
-		opts = append(opts, jst.WithUserPassword(user, password))
-	}
-	if creds != "" {
-		opts = append(opts, jst.WithCredsFile(creds))
-	}
-	if nkey != "" {
-		opts = append(opts, jst.WithNKeySeedFile(nkey))
-	}
-	if ca != "" {
-		opts = append(opts, jst.WithRootCAs(ca))
-	}
-	if cert != "" || key != "" {
-		opts = append(opts, jst.WithClientCert(cert, key))
 	}
 	nc, err := jst.Connect(url, opts...)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"meterflow/processors/convert"
 	"meterflow/service"
 	amqpt "meterflow/transport/amqp"
 	jst "meterflow/transport/jetstream"
@@ -35,29 +34,17 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 
 	data := fs.String("data", "./data", "directory of the embedded JetStream store")
 	listen := fs.String("nats-listen", jst.DefaultListenAddr, "listen address of the embedded NATS server (4222 is often taken by a system nats-server)")
+	natsCreds := addNATSFlags(fs)
 	natsURL := fs.String("nats-url", "", "use this external NATS server or cluster (comma-separated URLs) instead of the embedded one")
-	natsUser := fs.String("nats-user", "", "NATS user (external server), or the user required by the embedded one")
-	natsPassword := fs.String("nats-password", envOr("MF_NATS_PASSWORD", ""), "NATS password (default from $MF_NATS_PASSWORD)")
-	natsToken := fs.String("nats-token", envOr("MF_NATS_TOKEN", ""), "NATS token (default from $MF_NATS_TOKEN)")
-	natsCreds := fs.String("nats-creds", "", "NATS credentials file (external server)")
-	natsNKey := fs.String("nats-nkey", "", "NATS nkey seed file (external server)")
-	natsCA := fs.String("nats-ca", "", "CA certificate file to verify the NATS server")
-	natsCert := fs.String("nats-cert", "", "client certificate file for NATS TLS")
-	natsKey := fs.String("nats-key", "", "client key file for NATS TLS")
 
 	maxAge := fs.Duration("stream-max-age", jst.DefaultStreamMaxAge, "how long NOTIFICATIONS keeps notifications (the replay horizon)")
 	maxBytes := fs.Int64("stream-max-bytes", jst.DefaultStreamMaxBytes, "size limit of NOTIFICATIONS; when full, new notifications wait in RabbitMQ")
 	dupWindow := fs.Duration("duplicate-window", jst.DefaultStreamDuplicates, "JetStream deduplication window for message ids")
 	replicas := fs.Int("stream-replicas", 1, "stream replicas (JetStream cluster only)")
 	bridgeOnly := fs.Bool("bridge-only", false, "only bridge RabbitMQ into NOTIFICATIONS: no conversion, no sinks")
-	meters := &listFlag{}
-	fs.Var(meters, "meters", "meter definitions directory, repeatable (default /etc/ceilometer/meters.d if present, then the shipped meters.d)")
-	events := fs.String("events", "", "event definitions file (default /etc/ceilometer/event_definitions.yaml if present, else the shipped one)")
-	pipelineFile := fs.String("pipeline", "", "Ceilometer pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
-	eventPipelineFile := fs.String("event-pipeline", "", "Ceilometer event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
-	noEtc := fs.Bool("no-etc", false, "ignore /etc/ceilometer")
+	defFlags := addDefinitionFlags(fs)
 	gnocchiURL := fs.String("gnocchi-url", "gnocchi://localhost:8041", "Gnocchi API a bare gnocchi:// publisher uses (Ceilometer asks keystone); gnocchi+https:// for TLS, user:pass@ for basic auth")
-	secret := fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+	secret := addSecretFlag(fs)
 	concurrency := fs.Int("process-concurrency", 256, "notifications converted at once")
 	sinkBatch := fs.Int("sink-batch", 100, "largest batch handed to a sink")
 	maxBody := fs.Int("max-body-bytes", 0, "largest notification body stored; larger ones are dead-lettered (default just under 1 MiB)")
@@ -79,10 +66,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 			QueuePrefix: *queuePrefix, CeilometerQueues: *ceilometerQueues,
 			Durable: *durable, Quorum: *quorum, Prefetch: *prefetch,
 		},
-		Topics:       topics.values,
-		BridgeOnly:   *bridgeOnly,
-		Convert:      convert.Config{MeterDirs: meters.values, EventsFile: *events, NoEtc: *noEtc},
-		PipelineFile: *pipelineFile, EventPipelineFile: *eventPipelineFile,
+		Topics:             topics.values,
+		BridgeOnly:         *bridgeOnly,
 		Secret:             *secret,
 		GnocchiURL:         *gnocchiURL,
 		ProcessConcurrency: *concurrency,
@@ -97,29 +82,11 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		Events:             jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
 		DeadLetter:         jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
 	}
+	defFlags.apply(&cfg)
 	if *natsURL == "" {
-		cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsUser, Password: *natsPassword, Token: *natsToken}
+		cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsCreds.user, Password: *natsCreds.password, Token: *natsCreds.token}
 	} else {
-		opts := []jst.ConnectOption{jst.WithRetryOnFailedConnect()}
-		switch {
-		case *natsToken != "":
-			opts = append(opts, jst.WithToken(*natsToken))
-		case *natsUser != "":
-			opts = append(opts, jst.WithUserPassword(*natsUser, *natsPassword))
-		}
-		if *natsCreds != "" {
-			opts = append(opts, jst.WithCredsFile(*natsCreds))
-		}
-		if *natsNKey != "" {
-			opts = append(opts, jst.WithNKeySeedFile(*natsNKey))
-		}
-		if *natsCA != "" {
-			opts = append(opts, jst.WithRootCAs(*natsCA))
-		}
-		if *natsCert != "" || *natsKey != "" {
-			opts = append(opts, jst.WithClientCert(*natsCert, *natsKey))
-		}
-		cfg.NATSOptions = opts
+		cfg.NATSOptions = append([]jst.ConnectOption{jst.WithRetryOnFailedConnect()}, natsCreds.options()...)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"flag"
+
+	"meterflow/processors/convert"
+	"meterflow/service"
+	jst "meterflow/transport/jetstream"
+)
+
+// natsFlags are the NATS credential flags shared by run and replay.
+type natsFlags struct {
+	user, password, token, creds, nkey, ca, cert, key *string
+}
+
+func addNATSFlags(fs *flag.FlagSet) *natsFlags {
+	return &natsFlags{
+		user:     fs.String("nats-user", "", "NATS user (external server), or the user required by the embedded one"),
+		password: fs.String("nats-password", envOr("MF_NATS_PASSWORD", ""), "NATS password (default from $MF_NATS_PASSWORD)"),
+		token:    fs.String("nats-token", envOr("MF_NATS_TOKEN", ""), "NATS token (default from $MF_NATS_TOKEN)"),
+		creds:    fs.String("nats-creds", "", "NATS credentials file (external server)"),
+		nkey:     fs.String("nats-nkey", "", "NATS nkey seed file (external server)"),
+		ca:       fs.String("nats-ca", "", "CA certificate file to verify the NATS server"),
+		cert:     fs.String("nats-cert", "", "client certificate file for NATS TLS"),
+		key:      fs.String("nats-key", "", "client key file for NATS TLS"),
+	}
+}
+
+// options are the connect options for an external server.
+func (n *natsFlags) options() []jst.ConnectOption {
+	var opts []jst.ConnectOption
+	switch {
+	case *n.token != "":
+		opts = append(opts, jst.WithToken(*n.token))
+	case *n.user != "":
+		opts = append(opts, jst.WithUserPassword(*n.user, *n.password))
+	}
+	if *n.creds != "" {
+		opts = append(opts, jst.WithCredsFile(*n.creds))
+	}
+	if *n.nkey != "" {
+		opts = append(opts, jst.WithNKeySeedFile(*n.nkey))
+	}
+	if *n.ca != "" {
+		opts = append(opts, jst.WithRootCAs(*n.ca))
+	}
+	if *n.cert != "" || *n.key != "" {
+		opts = append(opts, jst.WithClientCert(*n.cert, *n.key))
+	}
+	return opts
+}
+
+// definitionFlags select the definitions and pipelines (run, replay, lint).
+type definitionFlags struct {
+	meters                          *listFlag
+	events, pipeline, eventPipeline *string
+	noEtc                           *bool
+}
+
+func addDefinitionFlags(fs *flag.FlagSet) *definitionFlags {
+	d := &definitionFlags{meters: &listFlag{}}
+	fs.Var(d.meters, "meters", "meter definitions directory, repeatable (default /etc/ceilometer/meters.d if present, then the shipped meters.d)")
+	d.events = fs.String("events", "", "event definitions file (default /etc/ceilometer/event_definitions.yaml if present, else the shipped one)")
+	d.pipeline = fs.String("pipeline", "", "Ceilometer pipeline.yaml (default /etc/ceilometer/pipeline.yaml if present, else the shipped one)")
+	d.eventPipeline = fs.String("event-pipeline", "", "Ceilometer event_pipeline.yaml (default /etc/ceilometer/event_pipeline.yaml if present, else the shipped one)")
+	d.noEtc = fs.Bool("no-etc", false, "ignore /etc/ceilometer")
+	return d
+}
+
+// apply sets the definition fields of a service config.
+func (d *definitionFlags) apply(cfg *service.Config) {
+	cfg.Convert = convert.Config{MeterDirs: d.meters.values, EventsFile: *d.events, NoEtc: *d.noEtc}
+	cfg.PipelineFile, cfg.EventPipelineFile = *d.pipeline, *d.eventPipeline
+}
+
+func addSecretFlag(fs *flag.FlagSet) *string {
+	return fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/url"
 	"os"
 	"strconv"
@@ -437,27 +436,4 @@ func strutilsBoolStrict(s string) (v, ok bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// pyTruthy is Python's truth value of a JSON value.
-func pyTruthy(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return v
-	case int64:
-		return v != 0
-	case *big.Int:
-		return v.Sign() != 0
-	case float64:
-		return v != 0
-	case string:
-		return v != ""
-	case []any:
-		return len(v) > 0
-	case *jsonv.Object:
-		return v.Len() > 0
-	}
-	return true
 }

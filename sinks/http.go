@@ -20,6 +20,7 @@ import (
 
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // NewHTTP builds the http:// and https:// sink, Ceilometer's HttpPublisher:
@@ -190,7 +191,7 @@ func (s *httpSink) PublishEvents(ctx context.Context, events []processors.Event)
 		}
 		raw, _ := e.Raw.(*jsonv.Object)
 		payload, _ := raw.Get("payload")
-		if pyTruthy(payload) {
+		if py.Truthy(payload) {
 			items = append(items, appendPyJSON(nil, payload))
 			index = append(index, i)
 		}

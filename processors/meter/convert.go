@@ -5,6 +5,7 @@ import (
 
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // This file is the meter endpoint (ProcessMeterNotifications): every
@@ -113,7 +114,7 @@ func (m *meterEndpoint) lookupSamples(dst []processors.Sample, d *Definition, st
 			return dst, err
 		}
 		name := sampleAttributes[i]
-		if name == "name" || contains(d.lookup, name) || (isList && len(values) > 0) || (!isList && truthy(values[0])) {
+		if name == "name" || contains(d.lookup, name) || (isList && len(values) > 0) || (!isList && py.Truthy(values[0])) {
 			vals[i] = lookupValues{list: values, isConst: !isList}
 		}
 	}

@@ -103,7 +103,7 @@ func (e *ipmiEndpoint) appendSamples(dst []processors.Sample, n *processors.Noti
 		md.Set("node", nodeID)
 		md.Set("event_type", eventType)
 		md.Set("host", publisher)
-		if !truthy(timestamp) {
+		if !py.Truthy(timestamp) {
 			return fail(pyErrorf("KeyError", "'metadata'"))
 		}
 		ts, err := isoformat(timestamp)

@@ -1,6 +1,9 @@
 package meter
 
-import "meterflow/processors/jsonv"
+import (
+	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
+)
 
 // metadata builds a definition's resource_metadata: its metadata fields
 // with a truthy value, and the reserved keys of its user_metadata.
@@ -25,7 +28,7 @@ func (st *convState) buildMetadata(d *Definition, opts *sampleOptions) (*jsonv.O
 		if err != nil {
 			return nil, err
 		}
-		if truthy(v) {
+		if py.Truthy(v) {
 			md.Set(mf.key, v)
 		}
 	}
@@ -34,7 +37,7 @@ func (st *convState) buildMetadata(d *Definition, opts *sampleOptions) (*jsonv.O
 		if err != nil {
 			return nil, err
 		}
-		if truthy(meta) {
+		if py.Truthy(meta) {
 			src, ok := meta.(*jsonv.Object)
 			if !ok {
 				return nil, pyErrorf("AttributeError", "%s object has no attribute 'items'", pyTypeName(meta))

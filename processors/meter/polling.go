@@ -3,6 +3,7 @@ package meter
 import (
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // telemetryEndpoint is Ceilometer's TelemetryIpc ("_sample" entry point):
@@ -48,11 +49,11 @@ func (e *telemetryEndpoint) appendSamples(dst []processors.Sample, n *processors
 			continue
 		}
 		md := v[8]
-		if !truthy(md) {
+		if !py.Truthy(md) {
 			md = jsonv.NewObject(0)
 		}
 		source := e.source
-		if truthy(v[9]) {
+		if py.Truthy(v[9]) {
 			source = strOf(v[9])
 		}
 		ts := ""

@@ -3,7 +3,6 @@ package meter
 import (
 	"errors"
 	"fmt"
-	"math/big"
 
 	"meterflow/processors/jsonv"
 	"meterflow/processors/py"
@@ -70,29 +69,6 @@ func iterate(v any) ([]any, error) {
 		return chars, nil
 	}
 	return nil, pyErrorf("TypeError", "%s object is not iterable", pyTypeName(v))
-}
-
-// truthy is Python's bool() of a JSON value.
-func truthy(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return v
-	case int64:
-		return v != 0
-	case *big.Int:
-		return v.Sign() != 0
-	case float64:
-		return v != 0
-	case string:
-		return v != ""
-	case []any:
-		return len(v) > 0
-	case *jsonv.Object:
-		return v.Len() > 0
-	}
-	return true
 }
 
 // pyTypeName is the name of a JSON value's type as Python's messages quote

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 func TestTruthyIsPythonsBool(t *testing.T) {
@@ -20,8 +21,8 @@ func TestTruthyIsPythonsBool(t *testing.T) {
 		{0.0, false}, {math.NaN(), true}, {"", false}, {"0", true}, {[]any{}, false}, {[]any{nil}, true},
 		{jsonv.NewObject(0), false}, {o, true},
 	} {
-		if got := truthy(tc.v); got != tc.want {
-			t.Errorf("truthy(%#v) = %v, want %v", tc.v, got, tc.want)
+		if got := py.Truthy(tc.v); got != tc.want {
+			t.Errorf("py.Truthy(%#v) = %v, want %v", tc.v, got, tc.want)
 		}
 	}
 }

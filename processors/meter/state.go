@@ -5,6 +5,7 @@ import (
 
 	"meterflow/processors"
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 	"meterflow/processors/pytime"
 )
 
@@ -151,7 +152,7 @@ func getObject(o *jsonv.Object, key string) (*jsonv.Object, bool) {
 // timestamp is the sample timestamp of from_notification: the value when
 // truthy, else the notification's, normalised by parse_isotime().isoformat().
 func (st *convState) timestamp(v any) (string, error) {
-	if !truthy(v) {
+	if !py.Truthy(v) {
 		if !st.defaultDone {
 			st.defaultDone = true
 			ts, _ := st.n.Doc.Get("metadata")

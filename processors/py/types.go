@@ -29,3 +29,27 @@ func TypeName(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// Truthy is Python's bool() of a JSON value: None, False, 0, 0.0, "", []
+// and {} are false, everything else true.
+func Truthy(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return v
+	case int64:
+		return v != 0
+	case *big.Int:
+		return v.Sign() != 0
+	case float64:
+		return v != 0
+	case string:
+		return v != ""
+	case []any:
+		return len(v) > 0
+	case *jsonv.Object:
+		return v.Len() > 0
+	}
+	return true
+}

@@ -26,20 +26,22 @@ func Decode(body []byte) (*Notification, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
 	}
-	obj, ok := outer.(*jsonv.Object)
-	if !ok {
-		return nil, fmt.Errorf("%w: body is a JSON %s, not an object", ErrMalformed, kindOf(outer))
-	}
-	msg, err := unwrap(obj)
+	msg, err := message(outer, nil)
 	if err != nil {
 		return nil, err
 	}
 	return fromMessage(msg)
 }
 
-// unwrap returns the inner message of a "2.0" envelope, or obj itself when
-// obj is not an envelope (oslo's deserialize_msg rule: both keys must exist).
-func unwrap(obj *jsonv.Object) (*jsonv.Object, error) {
+// message returns the message of a parsed body: the inner message of a
+// "2.0" envelope, or the body itself when it is not an envelope (oslo's
+// deserialize_msg rule: both keys must exist). The inner message is parsed
+// with keep, as jsonv.ParseKeep does.
+func message(outer any, keep func(string) bool) (*jsonv.Object, error) {
+	obj, ok := outer.(*jsonv.Object)
+	if !ok {
+		return nil, fmt.Errorf("%w: body is a JSON %s, not an object", ErrMalformed, kindOf(outer))
+	}
 	version, hasVersion := obj.Get(envelopeVersionKey)
 	inner, hasMessage := obj.Get(envelopeMessageKey)
 	if !hasVersion || !hasMessage {
@@ -52,7 +54,8 @@ func unwrap(obj *jsonv.Object) (*jsonv.Object, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: envelope: oslo.message is a JSON %s, not a string", ErrMalformed, kindOf(inner))
 	}
-	v, err := jsonv.Parse([]byte(text))
+	// text is the outer parse's own copy: the inner values may share it.
+	v, err := jsonv.ParseKeep(text, keep)
 	if err != nil {
 		return nil, fmt.Errorf("%w: envelope: oslo.message: %v", ErrMalformed, err)
 	}
@@ -80,25 +83,17 @@ func compatibleVersion(v any) bool {
 // fromMessage mirrors oslo's unpack_context and NotificationDispatcher.
 // _extract_user_message.
 func fromMessage(msg *jsonv.Object) (*Notification, error) {
-	n := &Notification{}
-	var err error
-	if n.EventType, err = requiredString(msg, "event_type"); err != nil {
-		return nil, err
-	}
-	if n.PublisherID, err = optionalString(msg, "publisher_id"); err != nil {
-		return nil, err
-	}
-	if n.MessageID, err = optionalString(msg, "message_id"); err != nil {
-		return nil, err
-	}
-	if n.Timestamp, err = optionalString(msg, "timestamp"); err != nil {
-		return nil, err
-	}
-	priority, err := optionalString(msg, "priority")
+	h, timestamp, err := header(msg)
 	if err != nil {
 		return nil, err
 	}
-	n.Priority = strings.ToLower(priority)
+	n := &Notification{
+		EventType:   h.EventType,
+		PublisherID: h.PublisherID,
+		MessageID:   h.MessageID,
+		Timestamp:   timestamp,
+		Priority:    h.Priority,
+	}
 
 	ctxt := jsonv.NewObject(8)
 	for i := 0; i < msg.Len(); i++ {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects Parse accepts.
@@ -57,20 +58,52 @@ func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 // Strings without escapes share memory with one private copy of data, so the
 // caller may reuse data afterwards.
 func Parse(data []byte) (any, error) {
+	return parseBytes(data, false, nil)
+}
+
+// ParseKeep parses data as Parse does and fails exactly when Parse fails,
+// but builds only what its caller keeps: when the top-level value is an
+// object, a member whose key keep rejects is checked and left out of the
+// result without being built. A nil keep keeps every member. Any other
+// top-level value is returned whole.
+//
+// A string data is read as Parse reads bytes (a leading byte order mark is
+// skipped) and the result may share its memory. No string in the result
+// shares memory with a []byte data, so the caller may reuse it afterwards.
+func ParseKeep[T string | []byte](data T, keep func(key string) bool) (any, error) {
+	switch d := any(data).(type) {
+	case string:
+		return parseBytes(unsafe.Slice(unsafe.StringData(d), len(d)), true, keep)
+	default:
+		return parseBytes(d.([]byte), false, keep)
+	}
+}
+
+// parseBytes is Parse. Unless shared, the result must not share memory with
+// data: with a keep function, which usually drops most of data, each kept
+// string is copied; without one, data is copied whole.
+func parseBytes(data []byte, shared bool, keep func(string) bool) (any, error) {
 	off := 0
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		off = 3
 	}
-	s := string(data[off:])
-	if !utf8.ValidString(s) {
+	var s string
+	clone := false
+	switch {
+	case !utf8.Valid(data[off:]):
 		b, err := passSurrogates(data[off:])
 		if err != nil {
 			err.(*SyntaxError).Offset += off
 			return nil, err
 		}
 		s = b
+	case shared || keep != nil:
+		s = unsafe.String(unsafe.SliceData(data[off:]), len(data)-off)
+		clone = !shared
+	default:
+		s = string(data[off:])
 	}
-	v, err := parse(s)
+	v, err := parse(s, clone, keep)
 	if err != nil && off > 0 {
 		err.(*SyntaxError).Offset += off
 	}
@@ -90,7 +123,7 @@ func ParseString(s string) (any, error) {
 		}
 		s = b
 	}
-	return parse(s)
+	return parse(s, false, nil)
 }
 
 // passSurrogates mirrors Python's "surrogatepass" UTF-8 decoding: encoded
@@ -123,15 +156,21 @@ type parser struct {
 	depth int
 	vals  []any    // scratch stack of array elements
 	mems  []member // scratch stack of object members
+
+	keep    func(string) bool // which top-level members to build; nil: all
+	clone   bool              // s is borrowed: copy the strings that are kept
+	discard bool              // check the current value without building it
+	scratch []byte            // unescaped strings that are discarded
 }
 
 var parserPool = sync.Pool{New: func() any {
 	return &parser{vals: make([]any, 0, 64), mems: make([]member, 0, 64)}
 }}
 
-func parse(s string) (any, error) {
+func parse(s string, clone bool, keep func(string) bool) (any, error) {
 	p := parserPool.Get().(*parser)
 	p.s, p.pos, p.depth = s, 0, 0
+	p.clone, p.keep, p.discard = clone, keep, false
 	v, err := p.value()
 	if err == nil {
 		p.skipWS()
@@ -139,8 +178,8 @@ func parse(s string) (any, error) {
 			v, err = nil, p.errorf("Extra data")
 		}
 	}
-	p.s = ""
-	if cap(p.vals) <= 4096 && cap(p.mems) <= 4096 {
+	p.s, p.keep = "", nil
+	if cap(p.vals) <= 4096 && cap(p.mems) <= 4096 && cap(p.scratch) <= 64<<10 {
 		parserPool.Put(p)
 	}
 	return v, err
@@ -168,7 +207,11 @@ func (p *parser) value() (any, error) {
 	}
 	switch c := p.s[p.pos]; c {
 	case '"':
-		return p.str()
+		s, err := p.str()
+		if err != nil || p.discard {
+			return nil, err
+		}
+		return s, nil
 	case '{':
 		return p.object()
 	case '[':
@@ -253,9 +296,15 @@ func (p *parser) number() (any, error) {
 			p.pos = start
 			return nil, p.errorf("invalid number")
 		}
+		if p.discard {
+			return nil, nil
+		}
 		return f, nil
 	}
 	if n := intEnd - digits; n <= 18 {
+		if p.discard {
+			return nil, nil
+		}
 		var u int64
 		for k := digits; k < intEnd; k++ {
 			u = u*10 + int64(s[k]-'0')
@@ -268,6 +317,9 @@ func (p *parser) number() (any, error) {
 		p.pos = start
 		return nil, p.errorf("Exceeds the limit (4300 digits) for integer string conversion")
 	}
+	if p.discard {
+		return nil, nil
+	}
 	b, _ := new(big.Int).SetString(s[start:i], 10)
 	if b.IsInt64() {
 		return b.Int64(), nil
@@ -276,7 +328,8 @@ func (p *parser) number() (any, error) {
 }
 
 // str scans a string starting at its opening quote. Without escapes the
-// result is a substring of the input.
+// result is a substring of the input (a copy when the input is borrowed).
+// A discarded string is only valid until the next one is scanned.
 func (p *parser) str() (string, error) {
 	s := p.s
 	start := p.pos + 1
@@ -284,6 +337,9 @@ func (p *parser) str() (string, error) {
 		switch c := s[i]; {
 		case c == '"':
 			p.pos = i + 1
+			if p.clone && !p.discard {
+				return strings.Clone(s[start:i]), nil
+			}
 			return s[start:i], nil
 		case c == '\\':
 			return p.strEscaped(start, i)
@@ -296,17 +352,34 @@ func (p *parser) str() (string, error) {
 	return "", p.errorf("Unterminated string starting at")
 }
 
+// strEscaped unescapes into one allocation the size of the escaped string,
+// which the unescaped string never exceeds, or into p.scratch when the
+// string is discarded.
 func (p *parser) strEscaped(start, i int) (string, error) {
 	s := p.s
-	var b strings.Builder
-	b.Grow(i - start + 16)
-	b.WriteString(s[start:i])
+	var b []byte
+	if p.discard {
+		b = p.scratch[:0]
+	} else {
+		end := i
+		for end < len(s) && s[end] != '"' {
+			if s[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		b = make([]byte, 0, min(end, len(s))-start)
+	}
+	b = append(b, s[start:i]...)
 	for i < len(s) {
 		c := s[i]
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return b.String(), nil
+			if p.discard {
+				p.scratch = b
+			}
+			return unsafe.String(unsafe.SliceData(b), len(b)), nil
 		case c < 0x20:
 			p.pos = i
 			return "", p.errorf("Invalid control character at")
@@ -315,7 +388,7 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 			for j < len(s) && s[j] != '"' && s[j] != '\\' && s[j] >= 0x20 {
 				j++
 			}
-			b.WriteString(s[i:j])
+			b = append(b, s[i:j]...)
 			i = j
 			continue
 		}
@@ -324,21 +397,21 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 		}
 		switch s[i+1] {
 		case '"':
-			b.WriteByte('"')
+			b = append(b, '"')
 		case '\\':
-			b.WriteByte('\\')
+			b = append(b, '\\')
 		case '/':
-			b.WriteByte('/')
+			b = append(b, '/')
 		case 'b':
-			b.WriteByte('\b')
+			b = append(b, '\b')
 		case 'f':
-			b.WriteByte('\f')
+			b = append(b, '\f')
 		case 'n':
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		case 'r':
-			b.WriteByte('\r')
+			b = append(b, '\r')
 		case 't':
-			b.WriteByte('\t')
+			b = append(b, '\t')
 		case 'u':
 			r, ok := hex4(s, i+2)
 			if !ok {
@@ -358,7 +431,7 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 					r = utf8.RuneError
 				}
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			continue
 		default:
 			p.pos = i
@@ -418,7 +491,9 @@ func (p *parser) array() (any, error) {
 			p.vals = p.vals[:base]
 			return nil, err
 		}
-		p.vals = append(p.vals, v)
+		if !p.discard {
+			p.vals = append(p.vals, v)
+		}
 		p.skipWS()
 		if p.pos < len(p.s) {
 			if c := p.s[p.pos]; c == ',' {
@@ -433,11 +508,14 @@ func (p *parser) array() (any, error) {
 		p.vals = p.vals[:base]
 		return nil, p.errorf("Expecting ',' delimiter")
 	}
+	p.depth--
+	if p.discard {
+		return nil, nil
+	}
 	arr := make([]any, len(p.vals)-base)
 	copy(arr, p.vals[base:])
 	clear(p.vals[base:])
 	p.vals = p.vals[:base]
-	p.depth--
 	return arr, nil
 }
 
@@ -450,8 +528,15 @@ func (p *parser) object() (any, error) {
 	if p.pos < len(p.s) && p.s[p.pos] == '}' {
 		p.pos++
 		p.depth--
+		if p.discard {
+			return nil, nil
+		}
 		return &Object{}, nil
 	}
+	// Members of a top-level object that the caller does not keep are
+	// checked and dropped; their keys are scanned as if discarded, and a
+	// kept key is copied when it is borrowed or in p.scratch.
+	top := p.keep != nil && p.depth == 1
 	base := len(p.mems)
 	var index map[string]int // key → position relative to base, once large
 	fail := func(err error) (any, error) {
@@ -464,9 +549,18 @@ func (p *parser) object() (any, error) {
 		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
 			return fail(p.errorf("Expecting property name enclosed in double quotes"))
 		}
+		p.discard = p.discard || top
 		key, err := p.str()
 		if err != nil {
 			return fail(err)
+		}
+		drop := false
+		if top {
+			p.discard = false
+			if drop = !p.keep(key); !drop && (p.clone || inScratch(key, p.scratch)) {
+				key = strings.Clone(key)
+			}
+			p.discard = drop
 		}
 		p.skipWS()
 		if p.pos >= len(p.s) || p.s[p.pos] != ':' {
@@ -477,29 +571,34 @@ func (p *parser) object() (any, error) {
 		if err != nil {
 			return fail(err)
 		}
-		dup := -1
-		if index != nil {
-			if j, ok := index[key]; ok {
-				dup = j
-			}
-		} else {
-			for j, m := range p.mems[base:] {
-				if m.key == key {
+		if drop {
+			p.discard = false
+		}
+		if !p.discard && !drop {
+			dup := -1
+			if index != nil {
+				if j, ok := index[key]; ok {
 					dup = j
-					break
+				}
+			} else {
+				for j, m := range p.mems[base:] {
+					if m.key == key {
+						dup = j
+						break
+					}
 				}
 			}
-		}
-		if dup >= 0 {
-			p.mems[base+dup].val = v
-		} else {
-			p.mems = append(p.mems, member{key, v})
-			if n := len(p.mems) - base; index != nil {
-				index[key] = n - 1
-			} else if n > indexThreshold {
-				index = make(map[string]int, 2*n)
-				for j, m := range p.mems[base:] {
-					index[m.key] = j
+			if dup >= 0 {
+				p.mems[base+dup].val = v
+			} else {
+				p.mems = append(p.mems, member{key, v})
+				if n := len(p.mems) - base; index != nil {
+					index[key] = n - 1
+				} else if n > indexThreshold {
+					index = make(map[string]int, 2*n)
+					for j, m := range p.mems[base:] {
+						index[m.key] = j
+					}
 				}
 			}
 		}
@@ -515,10 +614,19 @@ func (p *parser) object() (any, error) {
 		}
 		return fail(p.errorf("Expecting ',' delimiter"))
 	}
+	if p.discard {
+		p.depth--
+		return nil, nil
+	}
 	o := &Object{members: make([]member, len(p.mems)-base), index: index}
 	copy(o.members, p.mems[base:])
 	clear(p.mems[base:])
 	p.mems = p.mems[:base]
 	p.depth--
 	return o, nil
+}
+
+// inScratch reports whether s was unescaped into scratch.
+func inScratch(s string, scratch []byte) bool {
+	return len(s) > 0 && unsafe.StringData(s) == unsafe.SliceData(scratch)
 }

@@ -1,0 +1,74 @@
+package processors
+
+import (
+	"fmt"
+	"strings"
+
+	"meterflow/processors/jsonv"
+)
+
+// Header is what a notification says about itself, without its context and
+// payload: enough to route and deduplicate it.
+type Header struct {
+	EventType   string
+	MessageID   string
+	PublisherID string
+	Priority    string // lower case, as in Notification
+}
+
+// Peek reads the header of a wire body. It accepts exactly the bodies Decode
+// accepts, and its header fields are those of Decode's Notification, but it
+// builds no tree: the rest of the body is checked and dropped. Use it where a
+// body is only validated and routed.
+//
+// Every error wraps ErrMalformed and says what is wrong.
+func Peek(body []byte) (Header, error) {
+	outer, err := jsonv.ParseKeep(body, isPeekedKey)
+	if err != nil {
+		return Header{}, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+	}
+	msg, err := message(outer, isHeaderKey)
+	if err != nil {
+		return Header{}, err
+	}
+	h, _, err := header(msg)
+	return h, err
+}
+
+// isPeekedKey keeps the keys of an envelope and, for a body that is not
+// one, the keys of a message's header.
+func isPeekedKey(key string) bool {
+	return key == envelopeVersionKey || key == envelopeMessageKey || isHeaderKey(key)
+}
+
+// isHeaderKey keeps the keys header reads.
+func isHeaderKey(key string) bool {
+	switch key {
+	case "event_type", "publisher_id", "message_id", "timestamp", "priority":
+		return true
+	}
+	return false
+}
+
+// header reads and checks the header fields of a message, and its
+// timestamp, as oslo's NotificationDispatcher does.
+func header(msg *jsonv.Object) (h Header, timestamp string, err error) {
+	if h.EventType, err = requiredString(msg, "event_type"); err != nil {
+		return Header{}, "", err
+	}
+	if h.PublisherID, err = optionalString(msg, "publisher_id"); err != nil {
+		return Header{}, "", err
+	}
+	if h.MessageID, err = optionalString(msg, "message_id"); err != nil {
+		return Header{}, "", err
+	}
+	if timestamp, err = optionalString(msg, "timestamp"); err != nil {
+		return Header{}, "", err
+	}
+	priority, err := optionalString(msg, "priority")
+	if err != nil {
+		return Header{}, "", err
+	}
+	h.Priority = strings.ToLower(priority)
+	return h, timestamp, nil
+}

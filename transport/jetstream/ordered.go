@@ -3,7 +3,6 @@ package jetstream
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,11 +28,7 @@ type OrderedSubscriber struct {
 	cfg OrderedSubscriberConfig
 	js  jetstream.JetStream
 
-	mu     sync.Mutex
-	closed bool
-	subs   map[*subscription]struct{}
-
-	stats subscriberCounters
+	subscriptionSet
 }
 
 var _ message.Subscriber = (*OrderedSubscriber)(nil)
@@ -51,7 +46,7 @@ func NewOrderedSubscriber(nc *nats.Conn, cfg OrderedSubscriberConfig) (*OrderedS
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
 	}
-	return &OrderedSubscriber{cfg: cfg, js: js, subs: make(map[*subscription]struct{})}, nil
+	return &OrderedSubscriber{cfg: cfg, js: js, subscriptionSet: subscriptionSet{subs: make(map[*subscription]struct{})}}, nil
 }
 
 // Subscribe starts a replay of topic. The channel is closed after ctx is
@@ -148,29 +143,9 @@ func (s *OrderedSubscriber) Subscribe(ctx context.Context, topic string) (<-chan
 	return sub.out, nil
 }
 
-// Stats returns the subscriber's counters, e.g. for metrics.
-func (s *OrderedSubscriber) Stats() SubscriberStats {
-	return SubscriberStats{
-		Delivered: s.stats.delivered.Load(),
-		Acked:     s.stats.acked.Load(),
-		Nacked:    s.stats.nacked.Load(),
-	}
-}
-
 // Close stops all replays, waiting up to CloseTimeout for the in-flight
 // message of each to be acked or nacked. Close is idempotent and does not
 // close the NATS connection.
 func (s *OrderedSubscriber) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	subs := make([]*subscription, 0, len(s.subs))
-	for sub := range s.subs {
-		subs = append(subs, sub)
-	}
-	s.mu.Unlock()
-	return closeAll(subs)
+	return s.closeSubscriptions()
 }

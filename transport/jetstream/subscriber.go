@@ -35,12 +35,8 @@ type Subscriber struct {
 	cfg SubscriberConfig
 	js  jetstream.JetStream
 
-	mu      sync.Mutex
-	closed  bool
-	subs    map[*subscription]struct{}
+	subscriptionSet
 	filters map[string][]string // consumer stream/name -> filter subjects in use
-
-	stats subscriberCounters
 }
 
 var (
@@ -62,10 +58,10 @@ func NewSubscriber(nc *nats.Conn, cfg SubscriberConfig) (*Subscriber, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
 	}
 	return &Subscriber{
-		cfg:     cfg,
-		js:      js,
-		subs:    make(map[*subscription]struct{}),
-		filters: make(map[string][]string),
+		cfg:             cfg,
+		js:              js,
+		subscriptionSet: subscriptionSet{subs: make(map[*subscription]struct{})},
+		filters:         make(map[string][]string),
 	}, nil
 }
 
@@ -226,15 +222,6 @@ type SubscriberStats struct {
 	Acked, Nacked uint64
 }
 
-// Stats returns the subscriber's counters, e.g. for metrics.
-func (s *Subscriber) Stats() SubscriberStats {
-	return SubscriberStats{
-		Delivered: s.stats.delivered.Load(),
-		Acked:     s.stats.acked.Load(),
-		Nacked:    s.stats.nacked.Load(),
-	}
-}
-
 // Close stops all subscriptions gracefully: it stops fetching, naks messages
 // fetched but not yet handed out (so other subscribers get them at once),
 // waits up to CloseTimeout for handed-out messages to be acked or nacked,
@@ -242,18 +229,7 @@ func (s *Subscriber) Stats() SubscriberStats {
 // redelivered by JetStream after AckWait. Close is idempotent and does not
 // close the NATS connection.
 func (s *Subscriber) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	subs := make([]*subscription, 0, len(s.subs))
-	for sub := range s.subs {
-		subs = append(subs, sub)
-	}
-	s.mu.Unlock()
-	return closeAll(subs)
+	return s.closeSubscriptions()
 }
 
 func closeAll(subs []*subscription) error {

@@ -247,3 +247,38 @@ func (s *subscription) close() error {
 func connClosed(err error) bool {
 	return errors.Is(err, jetstream.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionClosed)
 }
+
+// subscriptionSet is what Subscriber and OrderedSubscriber share: their
+// live subscriptions, whether they are closed, and their counters.
+type subscriptionSet struct {
+	mu     sync.Mutex
+	closed bool
+	subs   map[*subscription]struct{}
+	stats  subscriberCounters
+}
+
+// Stats returns the subscriber's counters, e.g. for metrics.
+func (s *subscriptionSet) Stats() SubscriberStats {
+	return SubscriberStats{
+		Delivered: s.stats.delivered.Load(),
+		Acked:     s.stats.acked.Load(),
+		Nacked:    s.stats.nacked.Load(),
+	}
+}
+
+// closeSubscriptions marks the set closed and closes every subscription;
+// it is idempotent.
+func (s *subscriptionSet) closeSubscriptions() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	subs := make([]*subscription, 0, len(s.subs))
+	for sub := range s.subs {
+		subs = append(subs, sub)
+	}
+	s.mu.Unlock()
+	return closeAll(subs)
+}

@@ -41,6 +41,13 @@ func NotificationSubject(exchange, priority, eventType string) string {
 // under NATS' default max_payload of 1 MiB, leaving room for headers.
 const DefaultMaxBodyBytes = 1<<20 - 16<<10
 
+// MaxEventTypeBytes is the longest event_type the bridge stores. The event
+// type becomes part of NATS subjects, and a subject longer than the server's
+// max_control_line (4 KiB by default) makes the server close the
+// connection. OpenStack's event types are short dotted names; Ceilometer's
+// event storage held 255 characters.
+const MaxEventTypeBytes = 255
+
 // deadLetterSnippet is how much of an oversized body is kept when it is
 // dead-lettered.
 const deadLetterSnippet = 64 << 10
@@ -75,17 +82,20 @@ func (b *Bridge) Handle(msg *message.Message) error {
 		msg.Payload = body[:deadLetterSnippet:deadLetterSnippet]
 		return Permanent(fmt.Errorf("%w: body of %d bytes is over the %d-byte limit", processors.ErrMalformed, len(body), limit))
 	}
-	n, err := processors.Decode(body)
+	h, err := processors.Peek(body)
 	if err != nil {
 		return err
 	}
+	if len(h.EventType) > MaxEventTypeBytes {
+		return fmt.Errorf("%w: event_type of %d bytes is over the %d-byte limit", processors.ErrMalformed, len(h.EventType), MaxEventTypeBytes)
+	}
 	exchange := msg.Metadata.Get(amqpt.MetadataExchange)
 	routingKey := msg.Metadata.Get(amqpt.MetadataRoutingKey)
-	priority := n.Priority
+	priority := h.Priority
 	if _, p, ok := strings.Cut(routingKey, "."); ok && p != "" {
 		priority = p
 	}
-	id := n.MessageID
+	id := h.MessageID
 	if id == "" {
 		sum := sha256.Sum256(body)
 		id = "sha256:" + hex.EncodeToString(sum[:])
@@ -94,19 +104,29 @@ func (b *Bridge) Handle(msg *message.Message) error {
 	if b.Now != nil {
 		now = b.Now
 	}
+	id = headerValue(id)
 	out := message.NewMessage(id, body)
 	out.Metadata = message.Metadata{
 		HeaderMsgID:       id,
 		HeaderExchange:    exchange,
 		HeaderRoutingKey:  routingKey,
-		HeaderPriority:    priority,
-		HeaderEventType:   n.EventType,
-		HeaderPublisherID: n.PublisherID,
+		HeaderPriority:    headerValue(priority),
+		HeaderEventType:   headerValue(h.EventType),
+		HeaderPublisherID: headerValue(h.PublisherID),
 		HeaderReceived:    strconv.FormatInt(now().UnixNano(), 10),
 	}
 	out.SetContext(msg.Context())
-	if err := b.Publisher.Publish(NotificationSubject(exchange, priority, n.EventType), out); err != nil {
+	if err := b.Publisher.Publish(NotificationSubject(exchange, priority, h.EventType), out); err != nil {
 		return fmt.Errorf("store notification %s: %w", id, err)
 	}
 	return nil
+}
+
+// headerValue is s fit for a NATS header value: CR and LF, which would end
+// the header line (and fail every attempt to store the message), become "_".
+func headerValue(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", "_", "\n", "_").Replace(s)
 }

@@ -71,6 +71,11 @@ type Process struct {
 	Logger *slog.Logger
 	// OnConverted, if set, is told what each notification produced.
 	OnConverted func(n *processors.Notification, r *convert.Result)
+	// MaxMessageBytes: a sample or event message larger than this (NATS'
+	// max_payload less room for headers) can never be stored, so its
+	// notification fails permanently (dead-lettered) instead of being
+	// retried forever. 0 means no limit.
+	MaxMessageBytes int
 	// OnStored, if set, is told of every sample (kind "sample", name the
 	// meter) and event (kind "event", name the event type) stored for a
 	// sink, once the notification's messages are all stored.
@@ -125,6 +130,8 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 	if id == "" {
 		id = fallbackID
 	}
+	// the id goes into headers, where CR and LF cannot go
+	hid := headerValue(id)
 	for _, e := range r.Errors {
 		p.logger().Warn("endpoint failed; its output is dropped as Ceilometer does",
 			"message_id", id, "event_type", n.EventType, "error", e)
@@ -135,7 +142,7 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 		s := &r.Samples[i]
 		// numbered per meter, so that adding or removing another meter's
 		// definition leaves this sample's id (and dedup) unchanged
-		s.ID = SampleID(id, s.Name, perMeter[s.Name])
+		s.ID = SampleID(hid, s.Name, perMeter[s.Name])
 		perMeter[s.Name]++
 		pipes := defs.Samples.Route(s.Name)
 		if len(pipes) == 0 {
@@ -151,7 +158,7 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 			out := message.NewMessage(pl.Sink.Name+":"+s.ID, append([]byte(nil), buf...))
 			out.Metadata = message.Metadata{
 				HeaderMsgID:          pl.Sink.Name + ":" + s.ID,
-				HeaderNotificationID: id,
+				HeaderNotificationID: hid,
 				HeaderPipeline:       pl.Name,
 				HeaderReceived:       received,
 			}
@@ -174,11 +181,11 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 				continue
 			}
 			seen[pl.Sink.Name] = true
-			mid := pl.Sink.Name + ":event:" + id
+			mid := pl.Sink.Name + ":event:" + hid
 			out := message.NewMessage(mid, append([]byte(nil), buf...))
 			out.Metadata = message.Metadata{
 				HeaderMsgID:          mid,
-				HeaderNotificationID: id,
+				HeaderNotificationID: hid,
 				HeaderPipeline:       pl.Name,
 				HeaderReceived:       received,
 			}
@@ -186,6 +193,13 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 			outs = append(outs, out)
 			if named {
 				prod = append(prod, produced{"event", e.EventType, pl.Sink.Name})
+			}
+		}
+	}
+	if p.MaxMessageBytes > 0 {
+		for i, o := range outs {
+			if len(o.Payload) > p.MaxMessageBytes {
+				return nil, nil, nil, processors.Permanent(fmt.Errorf("%s: message of %d bytes is over the %d-byte limit of the NATS server", subjects[i], len(o.Payload), p.MaxMessageBytes))
 			}
 		}
 	}

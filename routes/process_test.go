@@ -1,6 +1,7 @@
 package routes
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -51,5 +52,34 @@ func TestSampleIDsAreNumberedPerMeterSoOtherMetersCannotShiftThem(t *testing.T) 
 	}
 	if got := SampleID("m-1", "memory", 0); len(got) != 36 || got[14] != '5' {
 		t.Fatalf("not a version-5 UUID layout: %s", got)
+	}
+}
+
+func TestProcessKeepsHeadersValidAndRefusesMessagesNATSCannotStore(t *testing.T) {
+	conv, err := convert.Load(convert.Config{NoEtc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := pipeline.Parse("p.yaml", []byte("sources:\n  - {name: s, meters: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['jetstream://']}\n"), pipeline.Samples)
+	events, _ := pipeline.Parse("e.yaml", []byte("sources:\n  - {name: s, events: ['*'], sinks: [k]}\nsinks:\n  - {name: k, publishers: ['jetstream://']}\n"), pipeline.Events)
+	var defs atomic.Pointer[Definitions]
+	defs.Store(&Definitions{Converter: conv, Samples: all, Events: events})
+	body := []byte(`{"event_type": "image.upload", "priority": "INFO", "message_id": "bad\r\nid", "payload": {"id": "i", "owner": "p", "size": 7, "name": "` + strings.Repeat("x", 5000) + `"}, "timestamp": "2026-11-02 10:01:07.009973"}`)
+
+	p := &Process{Definitions: &defs}
+	_, outs, err := p.Convert(body, "", "")
+	if err != nil || len(outs) < 2 {
+		t.Fatalf("%d messages, %v", len(outs), err)
+	}
+	for _, o := range outs {
+		for k, v := range o.Metadata {
+			if strings.ContainsAny(v, "\r\n") {
+				t.Errorf("header %s = %q cannot be sent to NATS", k, v)
+			}
+		}
+	}
+	p.MaxMessageBytes = 4000 // the 5,000-character name is copied into the messages
+	if _, _, err := p.Convert(body, "", ""); !IsPermanent(err) {
+		t.Fatalf("oversized message: error %v, want a permanent one", err)
 	}
 }

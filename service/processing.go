@@ -80,7 +80,9 @@ func (s *Service) addProcessing() error {
 
 	proc := &routes.Process{Definitions: &s.defs, Publisher: s.pub, Secret: s.cfg.Secret, Logger: s.log,
 		OnConverted: func(*processors.Notification, *convert.Result) { s.converted.Add(1) },
-		OnStored:    s.metrics.Produced}
+		OnStored:    s.metrics.Produced,
+		// headers and the JetStream envelope need a little room
+		MaxMessageBytes: int(s.nc.MaxPayload()) - 8<<10}
 	conc := s.cfg.ProcessConcurrency
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,

@@ -79,7 +79,8 @@ func (b *Bridge) Handle(msg *message.Message) error {
 	}
 	if len(body) > limit {
 		msg.Metadata.Set(HeaderOrigSize, strconv.Itoa(len(body)))
-		msg.Payload = body[:deadLetterSnippet:deadLetterSnippet]
+		keep := min(len(body), deadLetterSnippet)
+		msg.Payload = body[:keep:keep]
 		return Permanent(fmt.Errorf("%w: body of %d bytes is over the %d-byte limit", processors.ErrMalformed, len(body), limit))
 	}
 	h, err := processors.Peek(body)

@@ -58,3 +58,15 @@ func TestBridgeStoresCRAndLFInHeaderFieldsAsUnderscores(t *testing.T) {
 		t.Fatal("body changed")
 	}
 }
+
+func TestOversizedBodyUnderASmallLimitIsCutNotPanicked(t *testing.T) {
+	b := &Bridge{Publisher: nil, MaxBodyBytes: 1000}
+	msg := message.NewMessage("x", []byte(`{"event_type": "x", "payload": "`+strings.Repeat("a", 5000)+`"}`))
+	err := b.Handle(msg)
+	if !IsPermanent(err) {
+		t.Fatalf("error %v, want permanent", err)
+	}
+	if len(msg.Payload) != 5034 || msg.Metadata.Get(HeaderOrigSize) != "5034" {
+		t.Fatalf("dead letter keeps %d bytes, original size %q", len(msg.Payload), msg.Metadata.Get(HeaderOrigSize))
+	}
+}

@@ -1,13 +1,10 @@
 package testenv
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // Hostile is one body of the hostile corpus and what meterflow must make of
@@ -215,38 +212,16 @@ func quote(s string) string {
 // broker's confirms.
 func PublishMixed(t testing.TB, topic, hostileExchange string, good []Case, hostile []Hostile) {
 	t.Helper()
-	conn, err := amqp.Dial(RabbitURL())
-	if err != nil {
-		t.Fatalf("RabbitMQ: %v", err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		t.Fatal(err)
-	}
-	var last *amqp.DeferredConfirmation
-	publish := func(exchange, key string, body []byte) {
-		last, err = ch.PublishWithDeferredConfirm(exchange, key, false, false, amqp.Publishing{ContentType: "application/json", Body: body})
-		if err != nil {
-			t.Fatal(err)
+	publishConfirmed(t, func(publish func(string, string, []byte)) {
+		for i, j := 0, 0; i < len(good) || j < len(hostile); {
+			// keep i/len(good) and j/len(hostile) level
+			if j == len(hostile) || i < len(good) && i*len(hostile) <= j*len(good) {
+				publish(good[i].Exchange, topic+"."+good[i].Priority(), []byte(good[i].Body))
+				i++
+			} else {
+				publish(hostileExchange, topic+".info", hostile[j].Body)
+				j++
+			}
 		}
-	}
-	for i, j := 0, 0; i < len(good) || j < len(hostile); {
-		// keep i/len(good) and j/len(hostile) level
-		if j == len(hostile) || i < len(good) && i*len(hostile) <= j*len(good) {
-			publish(good[i].Exchange, topic+"."+good[i].Priority(), []byte(good[i].Body))
-			i++
-		} else {
-			publish(hostileExchange, topic+".info", hostile[j].Body)
-			j++
-		}
-	}
-	if last != nil {
-		if ok, err := last.WaitContext(context.Background()); !ok || err != nil {
-			t.Fatalf("publish not confirmed: %v", err)
-		}
-	}
+	})
 }

@@ -133,9 +133,9 @@ func DeleteQueues(prefix, topic string, priorities ...string) {
 	}
 }
 
-// Publish publishes bodies to exchange with routing key, exactly as given,
-// and waits for the broker's confirms.
-func Publish(t testing.TB, exchange, routingKey string, bodies ...[]byte) {
+// publishConfirmed opens a confirmed channel, lets each publish on it and
+// waits for the broker to confirm everything.
+func publishConfirmed(t testing.TB, each func(publish func(exchange, key string, body []byte))) {
 	t.Helper()
 	conn, err := amqp.Dial(RabbitURL())
 	if err != nil {
@@ -150,12 +150,12 @@ func Publish(t testing.TB, exchange, routingKey string, bodies ...[]byte) {
 		t.Fatal(err)
 	}
 	var last *amqp.DeferredConfirmation
-	for _, b := range bodies {
-		last, err = ch.PublishWithDeferredConfirm(exchange, routingKey, false, false, amqp.Publishing{ContentType: "application/json", Body: b})
+	each(func(exchange, key string, body []byte) {
+		last, err = ch.PublishWithDeferredConfirm(exchange, key, false, false, amqp.Publishing{ContentType: "application/json", Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 	if last != nil {
 		if ok, err := last.WaitContext(context.Background()); !ok || err != nil {
 			t.Fatalf("publish not confirmed: %v", err)
@@ -163,31 +163,26 @@ func Publish(t testing.TB, exchange, routingKey string, bodies ...[]byte) {
 	}
 }
 
+// Publish publishes bodies to exchange with routing key, exactly as given,
+// and waits for the broker's confirms.
+func Publish(t testing.TB, exchange, routingKey string, bodies ...[]byte) {
+	t.Helper()
+	publishConfirmed(t, func(publish func(string, string, []byte)) {
+		for _, b := range bodies {
+			publish(exchange, routingKey, b)
+		}
+	})
+}
+
 // PublishCases publishes each case to its exchange with routing key
 // <topic>.<priority>.
 func PublishCases(t testing.TB, topic string, cases []Case) {
 	t.Helper()
-	conn, err := amqp.Dial(RabbitURL())
-	if err != nil {
-		t.Fatalf("RabbitMQ: %v", err)
-	}
-	defer conn.Close()
-	ch, _ := conn.Channel()
-	if err := ch.Confirm(false); err != nil {
-		t.Fatal(err)
-	}
-	var last *amqp.DeferredConfirmation
-	for _, c := range cases {
-		last, err = ch.PublishWithDeferredConfirm(c.Exchange, topic+"."+c.Priority(), false, false, amqp.Publishing{ContentType: "application/json", Body: []byte(c.Body)})
-		if err != nil {
-			t.Fatal(err)
+	publishConfirmed(t, func(publish func(string, string, []byte)) {
+		for _, c := range cases {
+			publish(c.Exchange, topic+"."+c.Priority(), []byte(c.Body))
 		}
-	}
-	if last != nil {
-		if ok, err := last.WaitContext(context.Background()); !ok || err != nil {
-			t.Fatalf("publish not confirmed: %v", err)
-		}
-	}
+	})
 }
 
 // QueueDepth returns how many ready messages a queue holds.

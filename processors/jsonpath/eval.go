@@ -56,7 +56,6 @@ type evaluator struct {
 	arena []datum
 	stack []int32
 	bare  int32 // the datum a bareResult refers to
-	depth int
 }
 
 // errBare signals that a node returned a lone DatumInContext instead of a
@@ -583,12 +582,4 @@ func (n *opNode) find(e *evaluator, d int32) error {
 		}
 	}
 	return nil
-}
-
-// literalString renders an operand for String().
-func literalString(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return jsonv.PyStr(v)
 }

@@ -39,8 +39,6 @@ type lexer struct {
 	pos int
 }
 
-const literalChars = "*.[]()$,:|&?@+/-"
-
 var literalTok = map[byte]int{
 	'*': tokStar, '.': tokDot, '[': tokLBracket, ']': tokRBracket,
 	'(': tokLParen, ')': tokRParen, '$': tokDollar, ',': tokComma,

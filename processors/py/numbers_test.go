@@ -2,6 +2,7 @@ package py
 
 import (
 	"errors"
+	"math"
 	"math/big"
 	"testing"
 	"unicode"
@@ -23,7 +24,7 @@ func TestIntAndFloatOfStringsAreAsPythons(t *testing.T) {
 }
 
 func TestIntAndFloatOfNumbersAreAsPythons(t *testing.T) {
-	values := []any{true, false, 1.9, -1.9, 1e300, new(big.Int).Lsh(big.NewInt(1), 70), 0.0, -0.0}
+	values := []any{true, false, 1.9, -1.9, 1e300, new(big.Int).Lsh(big.NewInt(1), 70), 0.0, math.Copysign(0, -1)}
 	for i, v := range vectors(t).ValConv {
 		in := values[i]
 		gotInt, errInt := Int(in)

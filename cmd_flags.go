@@ -2,6 +2,9 @@ package main
 
 import (
 	"flag"
+	"os"
+
+	"meterflow/config"
 
 	"meterflow/processors/convert"
 	"meterflow/service"
@@ -75,4 +78,26 @@ func (d *definitionFlags) apply(cfg *service.Config) {
 
 func addSecretFlag(fs *flag.FlagSet) *string {
 	return fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+}
+
+// Values lists the flag's current values (config.ListValue).
+func (l *listFlag) Values() []string { return l.values }
+
+// addConfigFlag adds --config, the YAML file applyConfig reads.
+func addConfigFlag(fs *flag.FlagSet) *string {
+	return fs.String(config.FlagName, "", "YAML file of options, keys named like these flags (default $"+config.EnvConfig+"); flags and $MF_<FLAG> variables take precedence (example: etc/meterflow.yaml)")
+}
+
+// applyConfig completes a parsed FlagSet: a flag not given on the command
+// line takes its $MF_<FLAG> variable, else its key in the config file (path,
+// else $MF_CONFIG), else keeps its default.
+func applyConfig(fs *flag.FlagSet, path string) error {
+	var f *config.File
+	if path = config.Path(path); path != "" {
+		var err error
+		if f, err = config.Load(path); err != nil {
+			return err
+		}
+	}
+	return config.Apply(fs, f, config.Options{LookupEnv: os.LookupEnv})
 }

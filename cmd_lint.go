@@ -14,15 +14,19 @@ import (
 func lintCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("lint", "lint [flags]", stderr)
 	defFlags := addDefinitionFlags(fs)
+	configFile := addConfigFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: meterflow lint [flags]
 
-Loads the meter definitions, event definitions and pipelines meterflow would
-use, checks every publisher URL, and prints every problem found, one a line
-with its file, line and field. Exits 1 when there is any.
+Loads the config file (--config or $MF_CONFIG, checked with the $MF_*
+variables against every option of run), the meter definitions, event
+definitions and pipelines meterflow would use, checks every publisher URL,
+and prints every problem found, one a line with its file, line and field.
+Exits 1 when there is any.
 
 Examples:
   meterflow lint
+  meterflow lint --config /etc/meterflow/meterflow.yaml
   meterflow lint --meters ./meters.d --events ./event_definitions.yaml --pipeline ./pipeline.yaml
 
 `)
@@ -31,9 +35,12 @@ Examples:
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// the config file and $MF_* variables are checked against every flag of
+	// run, and fill lint's flags not given here, as run's would be filled
+	problems := checkConfig(fs, *configFile)
 	var cfg service.Config
 	defFlags.apply(&cfg)
-	problems := convert.Lint(cfg.Convert)
+	problems = append(problems, convert.Lint(cfg.Convert)...)
 	for _, kind := range []pipeline.Kind{pipeline.Samples, pipeline.Events} {
 		p, err := service.LoadPipeline(cfg, kind)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,7 +18,36 @@ import (
 )
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "run [flags]", stderr)
+	fs, configFile, build := declareRunFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *configFile); err != nil {
+		return err
+	}
+	cfg, err := build()
+	if err != nil {
+		return err
+	}
+	logger := cfg.Logger
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	svc, err := service.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	logger.Info("meterflow running", "version", version, "brokers", redactAll(cfg.AMQP.Brokers), "topics", cfg.Topics)
+	err = svc.Run(ctx)
+	logger.Info("meterflow stopped")
+	return err
+}
+
+// declareRunFlags declares the flags of run. build turns them, once parsed and
+// completed by applyConfig, into the service's configuration.
+func declareRunFlags(stderr io.Writer) (fs *flag.FlagSet, configFile *string, build func() (service.Config, error)) {
+	fs = newFlagSet("run", "run [flags]", stderr)
+	configFile = addConfigFlag(fs)
 	brokers := &listFlag{values: []string{"rabbit://guest:guest@localhost:5672/"}}
 	fs.Var(brokers, "amqp-url", "oslo.messaging transport URL of a RabbitMQ to consume, repeatable (rabbit://user:pass@host:port[,host2:port2]/vhost)")
 	exchanges := &listFlag{values: amqpt.DefaultExchanges, split: true}
@@ -52,53 +82,42 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	logger, err := newLogger(stderr, *logFormat, *logLevel)
-	if err != nil {
-		return err
-	}
+	return fs, configFile, func() (service.Config, error) {
+		logger, err := newLogger(stderr, *logFormat, *logLevel)
+		if err != nil {
+			return service.Config{}, err
+		}
 
-	cfg := service.Config{
-		AMQP: amqpt.Config{
-			Brokers: brokers.values, Exchanges: exchanges.values, Priorities: priorities.values,
-			QueuePrefix: *queuePrefix, CeilometerQueues: *ceilometerQueues,
-			Durable: *durable, Quorum: *quorum, Prefetch: *prefetch,
-		},
-		Topics:             topics.values,
-		BridgeOnly:         *bridgeOnly,
-		Secret:             *secret,
-		GnocchiURL:         *gnocchiURL,
-		ProcessConcurrency: *concurrency,
-		SinkBatch:          *sinkBatch,
-		NATSURL:            *natsURL,
-		MaxBodyBytes:       *maxBody,
-		HTTPListen:         *httpListen,
-		ShutdownTimeout:    *shutdown,
-		Logger:             logger,
-		Notifications:      jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
-		Samples:            jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
-		Events:             jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
-		DeadLetter:         jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
+		cfg := service.Config{
+			AMQP: amqpt.Config{
+				Brokers: brokers.values, Exchanges: exchanges.values, Priorities: priorities.values,
+				QueuePrefix: *queuePrefix, CeilometerQueues: *ceilometerQueues,
+				Durable: *durable, Quorum: *quorum, Prefetch: *prefetch,
+			},
+			Topics:             topics.values,
+			BridgeOnly:         *bridgeOnly,
+			Secret:             *secret,
+			GnocchiURL:         *gnocchiURL,
+			ProcessConcurrency: *concurrency,
+			SinkBatch:          *sinkBatch,
+			NATSURL:            *natsURL,
+			MaxBodyBytes:       *maxBody,
+			HTTPListen:         *httpListen,
+			ShutdownTimeout:    *shutdown,
+			Logger:             logger,
+			Notifications:      jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+			Samples:            jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+			Events:             jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
+			DeadLetter:         jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
+		}
+		defFlags.apply(&cfg)
+		if *natsURL == "" {
+			cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsCreds.user, Password: *natsCreds.password, Token: *natsCreds.token}
+		} else {
+			cfg.NATSOptions = append([]jst.ConnectOption{jst.WithRetryOnFailedConnect()}, natsCreds.options()...)
+		}
+		return cfg, nil
 	}
-	defFlags.apply(&cfg)
-	if *natsURL == "" {
-		cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsCreds.user, Password: *natsCreds.password, Token: *natsCreds.token}
-	} else {
-		cfg.NATSOptions = append([]jst.ConnectOption{jst.WithRetryOnFailedConnect()}, natsCreds.options()...)
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	svc, err := service.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	logger.Info("meterflow running", "version", version, "brokers", redactAll(brokers.values), "topics", topics.values)
-	err = svc.Run(ctx)
-	logger.Info("meterflow stopped")
-	return err
 }
 
 func envOr(key, def string) string {

@@ -4,7 +4,8 @@
 //
 //	meterflow run       bridge RabbitMQ → JetStream (and process the log)
 //	meterflow convert   convert wire bodies on stdin to samples and events
-//	meterflow lint      check definitions and pipelines
+//	meterflow lint      check definitions, pipelines and the config file
+//	meterflow status    show streams and consumers of a running meterflow
 //	meterflow version   print the version
 package main
 
@@ -30,7 +31,8 @@ func commands() []command {
 		{"run", "run the service: bridge RabbitMQ into JetStream", runCmd},
 		{"convert", "convert wire bodies (one JSON a line on stdin) to samples and events", convertCmd},
 		{"replay", "re-run stored notifications through the current definitions and pipelines", replayCmd},
-		{"lint", "check definitions and pipelines; print every problem with file and line", lintCmd},
+		{"lint", "check definitions, pipelines and the config file; print every problem with file and line", lintCmd},
+		{"status", "show the JetStream streams and consumers of a running meterflow", statusCmd},
 		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "meterflow", version)
 			return nil

@@ -31,6 +31,7 @@ func commands() []command {
 		{"run", "run the service: bridge RabbitMQ into JetStream", runCmd},
 		{"convert", "convert wire bodies (one JSON a line on stdin) to samples and events", convertCmd},
 		{"replay", "re-run stored notifications through the current definitions and pipelines", replayCmd},
+		{"bench", "benchmark RabbitMQ → bridge → samples and replay end to end against a local RabbitMQ", benchCmd},
 		{"lint", "check definitions, pipelines and the config file; print every problem with file and line", lintCmd},
 		{"status", "show the JetStream streams and consumers of a running meterflow", statusCmd},
 		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {

@@ -20,6 +20,19 @@ import (
 
 func replayCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", "replay [flags]", stderr)
+	withExamples(fs, stderr, `usage: meterflow replay [flags]
+
+Re-runs stored notifications (stream NOTIFICATIONS) through the current
+definitions and pipelines, with an ordered consumer that leaves the live
+durable consumer untouched.
+
+Examples:
+  meterflow replay --since 2h --output /tmp/samples.jsonl          # dry run to a file
+  meterflow replay --from 2026-11-24T00:00:00Z --until 2026-11-24T06:00:00Z --sink meter_sink
+  meterflow replay --subject 'notifications.nova.*.compute.instance.>' --namespace check1
+  meterflow replay --data /var/lib/meterflow --from-seq 1000 --to-seq 2000 --output -
+
+`)
 	natsURL := fs.String("nats-url", "nats://"+jst.DefaultListenAddr, "NATS of the running meterflow (its embedded server's address, or the external cluster)")
 	data := fs.String("data", "", "open a stopped meterflow's store in this directory with an in-process server instead of --nats-url")
 	natsCreds := addNATSFlags(fs)

@@ -20,6 +20,16 @@ const defaultStatusURL = "nats://" + jst.DefaultListenAddr
 
 func statusCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("status", "status [flags]", stderr)
+	withExamples(fs, stderr, `usage: meterflow status [flags]
+
+Prints the JetStream streams (messages, bytes, first/last, limits) and
+consumers (filter, pending, ack pending, redelivered) of a running meterflow.
+
+Examples:
+  meterflow status
+  meterflow status --nats-url nats://nats-1:4222,nats://nats-2:4222 --nats-creds /etc/meterflow/nats.creds
+
+`)
 	natsURL := fs.String("nats-url", defaultStatusURL, "NATS server (comma-separated URLs) of the running meterflow")
 	creds := addNATSFlags(fs)
 	timeout := fs.Duration("timeout", 10*time.Second, "how long connecting and listing may take")

@@ -95,6 +95,15 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// withExamples replaces fs's usage with a description and examples above
+// the flag defaults.
+func withExamples(fs *flag.FlagSet, stderr io.Writer, text string) {
+	fs.Usage = func() {
+		fmt.Fprint(stderr, text)
+		fs.PrintDefaults()
+	}
+}
+
 // parseFlags parses args, turning a flag error into errUsage (already
 // printed by the FlagSet).
 func parseFlags(fs *flag.FlagSet, args []string) error {

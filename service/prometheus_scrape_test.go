@@ -1,0 +1,201 @@
+package service_test
+
+// A real Prometheus (Debian's prometheus binary, a child process on
+// loopback) scrapes meterflow's /metrics. The test fails, never skips,
+// without the binary.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"meterflow/internal/testenv"
+	"meterflow/service"
+)
+
+// scrapeFreeAddr returns a loopback address nothing listens on.
+func scrapeFreeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// scrapeOutput collects the child's output.
+type scrapeOutput struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *scrapeOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *scrapeOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// startPrometheus runs prometheus scraping target every second until the
+// test ends, and returns its address once /-/ready answers.
+func startPrometheus(t *testing.T, target string) string {
+	t.Helper()
+	path, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Fatalf("prometheus not found: install Debian's prometheus (apt-get install prometheus): %v", err)
+	}
+	dir := t.TempDir()
+	conf := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: meterflow\n    static_configs: [{targets: [%q]}]\n", target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := scrapeFreeAddr(t)
+	out := &scrapeOutput{}
+	cmd := exec.Command(path,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+		"--log.level=warn")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start prometheus: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("prometheus output:\n%s", out)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/-/ready")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return addr
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("prometheus exited: %s", out)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready on %s after 30s: %v\n%s", addr, err, out)
+		}
+	}
+}
+
+// promSample is one element of an instant vector.
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+func (s promSample) float(t *testing.T) float64 {
+	t.Helper()
+	str, _ := s.Value[1].(string)
+	v, err := strconv.ParseFloat(str, 64)
+	if err != nil {
+		t.Fatalf("value %v: %v", s.Value, err)
+	}
+	return v
+}
+
+// queryPrometheus runs an instant query against Prometheus' HTTP API.
+func queryPrometheus(t *testing.T, addr, query string) []promSample {
+	t.Helper()
+	res, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(query))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var out struct {
+		Status string `json:"status"`
+		Data   struct {
+			ResultType string       `json:"resultType"`
+			Result     []promSample `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || out.Status != "success" || out.Data.ResultType != "vector" {
+		t.Fatalf("query %s: %v %s", query, err, body)
+	}
+	return out.Data.Result
+}
+
+func TestPrometheusScrapesWhatTheBridgeCounted(t *testing.T) {
+	cases := testenv.Corpus(t)
+	env := startHTTPEnv(t, testenv.Exchanges(cases), nil)
+	prom := startPrometheus(t, env.svc.HTTPAddr())
+	env.waitAMQP(t, 1)
+	testenv.PublishCases(t, env.topic, cases)
+
+	n := float64(len(cases))
+	mfs := env.waitMetrics(t, "every notification bridged or dead-lettered", func(m map[string]*dto.MetricFamily) bool {
+		return sum(m, "meterflow_bridge_bridged_total", nil)+sum(m, "meterflow_bridge_dead_lettered_total", nil) == n
+	})
+	bridged := sum(mfs, "meterflow_bridge_bridged_total", nil)
+	stored := float64(testenv.StreamMsgs(t, env.svc.JetStream(), service.StreamNotifications))
+	if bridged == 0 || bridged-sum(mfs, "meterflow_bridge_duplicates_total", nil) != stored {
+		t.Fatalf("/metrics: %v bridged, %v duplicates, %v stored", bridged, sum(mfs, "meterflow_bridge_duplicates_total", nil), stored)
+	}
+	series := len(mfs["meterflow_bridge_bridged_total"].GetMetric())
+
+	// Wait for a scrape after the last notification was counted.
+	var got []promSample
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got = queryPrometheus(t, prom, `meterflow_bridge_bridged_total{job="meterflow"}`)
+		total := 0.0
+		for _, s := range got {
+			total += s.float(t)
+		}
+		if total == bridged {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s Prometheus has meterflow_bridge_bridged_total = %v in %d series, want %v", total, len(got), bridged)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(got) != series {
+		t.Errorf("Prometheus has %d meterflow_bridge_bridged_total series, /metrics %d", len(got), series)
+	}
+	for _, s := range got {
+		labels := map[string]string{"exchange": s.Metric["exchange"], "priority": s.Metric["priority"]}
+		if want := sum(mfs, "meterflow_bridge_bridged_total", labels); s.float(t) != want {
+			t.Errorf("Prometheus: meterflow_bridge_bridged_total%v = %v, /metrics %v", labels, s.float(t), want)
+		}
+		if s.Metric["instance"] != env.svc.HTTPAddr() {
+			t.Errorf("instance %q, want %q", s.Metric["instance"], env.svc.HTTPAddr())
+		}
+	}
+	if up := queryPrometheus(t, prom, `up{job="meterflow"}`); len(up) != 1 || up[0].float(t) != 1 {
+		t.Errorf("up{job=\"meterflow\"} = %v, want 1", up)
+	}
+	t.Logf("%v notifications published, %v bridged in %d series, %v stored", n, bridged, len(got), stored)
+}

@@ -19,6 +19,7 @@ import (
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs, configFile, build := declareRunFlags(stderr)
+	watch := fs.Bool("watch", false, "reload the definitions and pipelines when their files change (checked every 2s), as SIGHUP does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,14 +34,38 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP reloads; caught from here on (a SIGHUP while starting waits)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	svc, err := service.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	logger.Info("meterflow running", "version", version, "brokers", redactAll(cfg.AMQP.Brokers), "topics", cfg.Topics)
+	go reloadOnSignal(ctx, svc, hup, logger)
+	if *watch {
+		go svc.Watch(ctx, service.DefaultWatchInterval)
+	}
 	err = svc.Run(ctx)
 	logger.Info("meterflow stopped")
 	return err
+}
+
+// reloadOnSignal reloads the definitions and pipelines on every signal
+// until ctx is done. A rejected reload keeps the running ones.
+func reloadOnSignal(ctx context.Context, svc *service.Service, signals <-chan os.Signal, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-signals:
+			logger.Info("SIGHUP: reloading definitions and pipelines")
+			if err := svc.Reload(); err != nil {
+				logger.Error("reload failed; the running definitions stay", "error", err)
+			}
+		}
+	}
 }
 
 // declareRunFlags declares the flags of run. build turns them, once parsed and

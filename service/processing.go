@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -91,93 +92,174 @@ func (s *Service) addProcessing() error {
 	if err != nil {
 		return err
 	}
-	if err := s.addRoute("process", "", "process", routes.NotificationsPrefix+".>", sub, proc.Handle); err != nil {
+	if _, err := s.addRoute("process", "", "process", routes.NotificationsPrefix+".>", sub, proc.Handle); err != nil {
 		return err
 	}
 	s.lag.Add(metrics.Consumer{Stream: StreamNotifications, Durable: ProcessDurable})
 
-	type target struct {
-		kind    string
-		cfg     *pipeline.Config
-		stream  string
-		subject func(sink string) string
-	}
-	for _, tg := range []target{
-		{"samples", defs.Samples, StreamSamples, func(k string) string { return routes.SamplesPrefix + "." + routes.Token(k) + ".>" }},
-		{"events", defs.Events, StreamEvents, func(k string) string { return routes.EventsPrefix + "." + routes.Token(k) + ".>" }},
-	} {
-		for _, sink := range tg.cfg.Sinks {
-			for i, pubURL := range sink.Publishers {
-				if err := s.addDelivery(tg.kind, tg.stream, tg.subject(sink.Name), sink.Name, i, pubURL); err != nil {
-					return fmt.Errorf("%s: sink %q: publisher %s: %w", tg.cfg.File, sink.Name, sinks.Redact(pubURL), err)
-				}
-			}
+	for _, spec := range deliverySpecs(defs) {
+		d, err := s.addDelivery(spec)
+		if err != nil {
+			return err
 		}
+		s.deliveries[spec.key] = d
 	}
 	return nil
 }
 
-func (s *Service) addDelivery(kind, stream, subject, sinkName string, index int, pubURL string) error {
-	sk, err := sinks.New(pubURL, sinks.Options{Logger: s.log.With("sink", sinkName), Secret: s.cfg.Secret, Name: sinkName,
+// deliveryKey identifies one delivery route: a publisher of a pipeline
+// sink. A reload keeps the routes whose key it still finds.
+type deliveryKey struct {
+	kind  string // "samples" or "events"
+	sink  string
+	index int // of the publisher in the sink's publishers
+	url   string
+}
+
+// deliverySpec is where a delivery route reads from and what it delivers to.
+type deliverySpec struct {
+	key             deliveryKey
+	stream, subject string
+	file            string // the pipeline file that declares it
+}
+
+// deliverySpecs lists the delivery routes the pipelines of defs need.
+func deliverySpecs(defs *routes.Definitions) []deliverySpec {
+	var specs []deliverySpec
+	for _, tg := range []struct {
+		kind, stream, prefix string
+		cfg                  *pipeline.Config
+	}{
+		{"samples", StreamSamples, routes.SamplesPrefix, defs.Samples},
+		{"events", StreamEvents, routes.EventsPrefix, defs.Events},
+	} {
+		for _, sink := range tg.cfg.Sinks {
+			for i, pubURL := range sink.Publishers {
+				specs = append(specs, deliverySpec{
+					key:    deliveryKey{kind: tg.kind, sink: sink.Name, index: i, url: pubURL},
+					stream: tg.stream, subject: tg.prefix + "." + routes.Token(sink.Name) + ".>",
+					file: tg.cfg.File,
+				})
+			}
+		}
+	}
+	return specs
+}
+
+// delivery is a running delivery route. handler is nil for a jetstream://
+// publisher: its messages stay in their subjects.
+type delivery struct {
+	sink     sinks.Sink
+	handler  *message.Handler
+	sub      message.Subscriber
+	unexpose func()
+}
+
+// stop stops the route, waiting up to timeout for its in-flight messages,
+// then closes its subscriber and sink. Its durable consumer stays, with
+// whatever backlog it has.
+func (d *delivery) stop(timeout time.Duration) {
+	if d.handler != nil {
+		select {
+		case <-d.handler.Started():
+			d.handler.Stop()
+			select {
+			case <-d.handler.Stopped():
+			case <-time.After(timeout):
+			}
+		default: // never started (Handler.Stop would panic)
+		}
+	}
+	if d.sub != nil {
+		_ = d.sub.Close()
+	}
+	if d.unexpose != nil {
+		d.unexpose()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	_ = d.sink.Close(ctx)
+}
+
+// addDelivery builds the sink of spec and registers its delivery route.
+// A route added to a running router starts with the router's RunHandlers.
+func (s *Service) addDelivery(spec deliverySpec) (_ *delivery, err error) {
+	k := spec.key
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%s: sink %q: publisher %s: %w", spec.file, k.sink, sinks.Redact(k.url), err)
+		}
+	}()
+	sk, err := sinks.New(k.url, sinks.Options{Logger: s.log.With("sink", k.sink), Secret: s.cfg.Secret, Name: k.sink,
 		TransportURL: s.cfg.AMQP.Brokers[0], GnocchiURL: s.cfg.GnocchiURL})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	d := &delivery{sink: sk}
 	if _, ok := sk.(sinks.JetStream); ok {
-		return nil // the messages stay in their subjects
+		return d, nil // the messages stay in their subjects
 	}
-	var handler message.NoPublishHandlerFunc
-	name := fmt.Sprintf("%s-%s-%d", kind, routes.Token(sinkName), index)
-	route := "sink-" + name
-	d := routes.NewDelivery(sk, s.cfg.SinkBatch, s.cfg.SinkBatchWait)
-	d.OnWrite = s.metrics.SinkObserver(route, sinkName)
-	switch _, isSamples := sk.(sinks.SampleSink); {
-	case kind == "samples" && isSamples:
-		handler = d.HandleSample
-	case kind == "events":
-		if _, ok := sk.(sinks.EventSink); !ok {
-			return fmt.Errorf("%s does not take events", sinks.Redact(pubURL))
+	defer func() {
+		if err != nil {
+			d.stop(s.cfg.ShutdownTimeout)
 		}
-		handler = d.HandleEvent
+	}()
+	var handler message.NoPublishHandlerFunc
+	name := fmt.Sprintf("%s-%s-%d", k.kind, routes.Token(k.sink), k.index)
+	route := "sink-" + name
+	dl := routes.NewDelivery(sk, s.cfg.SinkBatch, s.cfg.SinkBatchWait)
+	dl.OnWrite = s.metrics.SinkObserver(route, k.sink)
+	switch _, isSamples := sk.(sinks.SampleSink); {
+	case k.kind == "samples" && isSamples:
+		handler = dl.HandleSample
+	case k.kind == "events":
+		if _, ok := sk.(sinks.EventSink); !ok {
+			return nil, fmt.Errorf("%s does not take events", sinks.Redact(k.url))
+		}
+		handler = dl.HandleEvent
 	default:
-		return fmt.Errorf("%s does not take samples", sinks.Redact(pubURL))
+		return nil, fmt.Errorf("%s does not take samples", sinks.Redact(k.url))
 	}
-	s.sinks = append(s.sinks, sk)
-	if err := s.exposeSink(sk, sinkName, index); err != nil {
-		return err
+	if d.unexpose, err = s.exposeSink(sk, k.sink, k.index); err != nil {
+		return nil, err
 	}
 	conc := 2 * s.cfg.SinkBatch
-	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
-		Durable: "sink_" + name, Stream: stream, Concurrency: conc, MaxAckPending: 2 * conc,
+	durable := "sink_" + name
+	d.sub, err = jst.NewSubscriber(s.nc, jst.SubscriberConfig{
+		Durable: durable, Stream: spec.stream, Concurrency: conc, MaxAckPending: 2 * conc,
 		PullMaxMessages: conc, Logger: watermill.NewSlogLogger(s.log),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.addRoute(route, sinkName, "sink."+routes.Token(sinkName), subject, sub, handler); err != nil {
-		return err
+	if d.handler, err = s.addRoute(route, k.sink, "sink."+routes.Token(k.sink), spec.subject, d.sub, handler); err != nil {
+		return nil, err
 	}
-	s.lag.Add(metrics.Consumer{Stream: stream, Durable: "sink_" + name})
-	return nil
+	if !s.lagged[durable] {
+		s.lagged[durable] = true
+		s.lag.Add(metrics.Consumer{Stream: spec.stream, Durable: durable})
+	}
+	return d, nil
 }
 
 // exposeSink registers the native exposition of a prometheus:// sink (its
 // ceilometer_* series) on the service's registry, with a sink label (and a
 // publisher label for a sink's second and later prometheus:// publishers)
 // telling sinks apart.
-func (s *Service) exposeSink(sk sinks.Sink, sinkName string, index int) error {
+func (s *Service) exposeSink(sk sinks.Sink, sinkName string, index int) (unexpose func(), err error) {
 	ps, ok := sk.(*sinks.PrometheusSink)
 	if !ok || ps.Collector() == nil {
-		return nil
+		return nil, nil
 	}
 	labels := prometheus.Labels{"sink": sinkName}
 	if index > 0 {
 		labels["publisher"] = strconv.Itoa(index)
 	}
-	if err := prometheus.WrapRegistererWith(labels, s.metrics.Registry).Register(ps.Collector()); err != nil {
-		return fmt.Errorf("expose its series on /metrics: %w", err)
+	reg := prometheus.WrapRegistererWith(labels, s.metrics.Registry)
+	if err := reg.Register(ps.Collector()); err != nil {
+		return nil, fmt.Errorf("expose its series on /metrics: %w", err)
 	}
-	return nil
+	return func() { reg.Unregister(ps.Collector()) }, nil
 }
 
 // addRoute registers a handler with meterflow's middleware: count and time
@@ -186,10 +268,10 @@ func (s *Service) exposeSink(sk sinks.Sink, sinkName string, index int) error {
 // (extra), dead-letter what can never succeed (on deadletter.<deadLetter>),
 // turn panics into dead letters, retry the rest with backoff before
 // nacking.
-func (s *Service) addRoute(name, sink, deadLetter, topic string, sub message.Subscriber, h message.NoPublishHandlerFunc, extra ...message.HandlerMiddleware) error {
-	dl, err := routes.DeadLetter(s.pub, deadLetter)
+func (s *Service) addRoute(name, sink, deadLetter, topic string, sub message.Subscriber, h message.NoPublishHandlerFunc, extra ...message.HandlerMiddleware) (*message.Handler, error) {
+	dl, err := routes.DeadLetter(s.pub, deadLetter, routes.WithDeadLetterLogger(s.log))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	handler := s.router.AddConsumerHandler(name, topic, sub, h)
 	handler.AddMiddleware(s.metrics.HandlerMiddleware(name, sink))
@@ -207,5 +289,5 @@ func (s *Service) addRoute(name, sink, deadLetter, topic string, sub message.Sub
 			Logger:          watermill.NewSlogLogger(s.log),
 		}.Middleware,
 	)
-	return nil
+	return handler, nil
 }

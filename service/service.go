@@ -179,7 +179,17 @@ type Service struct {
 	defs   atomic.Pointer[routes.Definitions]
 	// converted counts the notifications this process converted.
 	converted atomic.Uint64
-	sinks     []sinks.Sink
+
+	// reloadMu serializes Reload and guards deliveries, lagged and runCtx.
+	reloadMu sync.Mutex
+	// deliveries are the running delivery routes by pipeline publisher.
+	deliveries map[deliveryKey]*delivery
+	// lagged are the durable consumers the lag collector reports.
+	lagged map[string]bool
+	// runCtx is Run's context, which routes added by Reload run under.
+	runCtx context.Context
+	// closing is set by Close: Reload refuses from then on.
+	closing bool
 
 	metrics      *metrics.Metrics
 	health       *health
@@ -195,7 +205,8 @@ type Service struct {
 // router. Nothing is consumed until Run.
 func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 	cfg.setDefaults()
-	s := &Service{cfg: cfg, log: cfg.Logger, metrics: metrics.New(), health: newHealth(len(cfg.Topics))}
+	s := &Service{cfg: cfg, log: cfg.Logger, metrics: metrics.New(), health: newHealth(len(cfg.Topics)),
+		deliveries: map[deliveryKey]*delivery{}, lagged: map[string]bool{}}
 	defer func() {
 		if err != nil {
 			s.shutdownHTTP()
@@ -291,7 +302,8 @@ func (s *Service) connectNATS() error {
 // redelivers it; JetStream deduplicates it).
 func (s *Service) addBridge(topic string) error {
 	bridge := &routes.Bridge{Publisher: s.pub, MaxBodyBytes: s.cfg.MaxBodyBytes}
-	return s.addRoute("bridge-"+topic, "", "bridge", topic, s.sub, bridge.Handle, s.metrics.BridgeMiddleware)
+	_, err := s.addRoute("bridge-"+topic, "", "bridge", topic, s.sub, bridge.Handle, s.metrics.BridgeMiddleware)
+	return err
 }
 
 // JetStream returns the service's JetStream context (for tests and tools).
@@ -316,6 +328,9 @@ func (s *Service) AMQPConnected() int { return s.sub.Connected() }
 // consuming, let in-flight messages finish and be acked, flush, close.
 func (s *Service) Run(ctx context.Context) error {
 	go s.serveHTTP()
+	s.reloadMu.Lock()
+	s.runCtx = ctx
+	s.reloadMu.Unlock()
 	err := s.router.Run(ctx)
 	if cerr := s.Close(); err == nil {
 		err = cerr
@@ -332,6 +347,9 @@ func (s *Service) Running() chan struct{} { return s.router.Running() }
 // Close stops the router (if running) and closes every connection.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
+		s.reloadMu.Lock()
+		s.closing = true
+		s.reloadMu.Unlock()
 		if s.router != nil {
 			s.closeErr = s.router.Close()
 		}
@@ -348,11 +366,13 @@ func (s *Service) closeTransports() {
 	if s.pub != nil {
 		_ = s.pub.Close()
 	}
-	for _, sk := range s.sinks {
+	s.reloadMu.Lock()
+	for _, d := range s.deliveries {
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-		_ = sk.Close(ctx)
+		_ = d.sink.Close(ctx)
 		cancel()
 	}
+	s.reloadMu.Unlock()
 	if s.nc != nil {
 		_ = s.nc.Drain()
 		for i := 0; i < 100 && !s.nc.IsClosed(); i++ {

@@ -72,6 +72,22 @@ func reloadOnSignal(ctx context.Context, svc *service.Service, signals <-chan os
 // completed by applyConfig, into the service's configuration.
 func declareRunFlags(stderr io.Writer) (fs *flag.FlagSet, configFile *string, build func() (service.Config, error)) {
 	fs = newFlagSet("run", "run [flags]", stderr)
+	withExamples(fs, stderr, `usage: meterflow run [flags]
+
+Bridges OpenStack notifications from RabbitMQ into the JetStream log
+(NOTIFICATIONS), converts them with Ceilometer's definitions and delivers
+samples and events to the pipelines' sinks. SIGTERM stops gracefully;
+SIGHUP reloads definitions and pipelines. Every flag can also be set in the
+--config file or as MF_<FLAG> in the environment.
+
+Examples:
+  meterflow run                                   # local RabbitMQ, embedded JetStream in ./data
+  meterflow run --config /etc/meterflow/meterflow.yaml
+  meterflow run --amqp-url rabbit://u:p@mq1:5672,u:p@mq2:5672/ --amqp-url rabbit://u:p@mq-nova:5672/
+  meterflow run --nats-url nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222 --stream-replicas 3
+  meterflow run --bridge-only --ceilometer-queues  # take over Ceilometer's own queues, log only
+
+`)
 	configFile = addConfigFlag(fs)
 	brokers := &listFlag{values: []string{"rabbit://guest:guest@localhost:5672/"}}
 	fs.Var(brokers, "amqp-url", "oslo.messaging transport URL of a RabbitMQ to consume, repeatable (rabbit://user:pass@host:port[,host2:port2]/vhost)")

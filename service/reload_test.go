@@ -109,7 +109,8 @@ func writeMeters(t *testing.T, dir, content string) {
 // created by the service, so the sink may not exist yet).
 func waitSamples(t *testing.T, name string, n int) []processors.Sample {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	// generous: under -race on a loaded 2-core machine, naks back off for seconds
+	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := memSinkNamed(name); m != nil {
 			if s, _ := m.counts(); s >= n {

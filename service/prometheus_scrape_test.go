@@ -5,18 +5,14 @@ package service_test
 // without the binary.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,87 +22,22 @@ import (
 	"meterflow/service"
 )
 
-// scrapeFreeAddr returns a loopback address nothing listens on.
-func scrapeFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// scrapeOutput collects the child's output.
-type scrapeOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *scrapeOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *scrapeOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
 // startPrometheus runs prometheus scraping target every second until the
 // test ends, and returns its address once /-/ready answers.
 func startPrometheus(t *testing.T, target string) string {
 	t.Helper()
-	path, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatalf("prometheus not found: install Debian's prometheus (apt-get install prometheus): %v", err)
-	}
 	dir := t.TempDir()
 	conf := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: meterflow\n    static_configs: [{targets: [%q]}]\n", target)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := scrapeFreeAddr(t)
-	out := &scrapeOutput{}
-	cmd := exec.Command(path,
+	addr := testenv.FreeAddr(t)
+	testenv.StartReady(t, "prometheus", "prometheus", addr,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr,
 		"--log.level=warn")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start prometheus: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", out)
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited: %s", out)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready on %s after 30s: %v\n%s", addr, err, out)
-		}
-	}
+	return addr
 }
 
 // promSample is one element of an instant vector.

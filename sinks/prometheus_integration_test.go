@@ -4,23 +4,19 @@ package sinks
 // child processes on loopback. They fail, never skip, without the binaries.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,86 +24,14 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"meterflow/internal/testenv"
 	"meterflow/processors"
 )
 
-// promFreeAddr returns a loopback address nothing listens on.
-func promFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// promLockedBuffer collects a child's output.
-type promLockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *promLockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *promLockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// promStart runs a Debian binary until the test ends and waits for
-// http://addr/-/ready.
-func promStart(t *testing.T, bin, pkg, addr string, args ...string) {
-	t.Helper()
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		t.Fatalf("%s not found: install Debian's %s (apt-get install %s): %v", bin, pkg, pkg, err)
-	}
-	out := &promLockedBuffer{}
-	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("%s output:\n%s", bin, out)
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("%s exited: %s", bin, out)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready on %s after 30s: %v\n%s", bin, addr, err, out)
-		}
-	}
-}
-
 // startPushgateway runs prometheus-pushgateway and returns its address.
 func startPushgateway(t *testing.T) string {
-	addr := promFreeAddr(t)
-	promStart(t, "prometheus-pushgateway", "prometheus-pushgateway", addr,
+	addr := testenv.FreeAddr(t)
+	testenv.StartReady(t, "prometheus-pushgateway", "prometheus-pushgateway", addr,
 		"--web.listen-address="+addr,
 		"--persistence.file="+filepath.Join(t.TempDir(), "pushgateway.data"),
 		"--log.level=warn")
@@ -280,7 +204,7 @@ func TestPrometheusPushgatewayRefusalIsPermanent(t *testing.T) {
 }
 
 func TestPrometheusPushgatewayDownIsRetryable(t *testing.T) {
-	addr := promFreeAddr(t) // nothing listens there
+	addr := testenv.FreeAddr(t) // nothing listens there
 	p := newTestPrometheus(t, "prometheus://"+addr+"/metrics/job/c", Options{})
 	err := p.PublishSamples(context.Background(), []processors.Sample{promSample("m", "gauge", int64(1), "r", "p")})
 	if err == nil || errors.Is(err, processors.ErrPermanent) || !strings.Contains(err.Error(), "connection refused") {
@@ -336,8 +260,8 @@ scrape_configs:
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	prom := promFreeAddr(t)
-	promStart(t, "prometheus", "prometheus", prom,
+	prom := testenv.FreeAddr(t)
+	testenv.StartReady(t, "prometheus", "prometheus", prom,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+prom,

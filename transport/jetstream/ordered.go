@@ -124,22 +124,11 @@ func (s *OrderedSubscriber) Subscribe(ctx context.Context, topic string) (<-chan
 	}
 	sub.init()
 
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if err := s.track(sub); err != nil {
 		iter.Stop()
-		return nil, ErrSubscriberClosed
+		return nil, err
 	}
-	s.subs[sub] = struct{}{}
-	s.mu.Unlock()
-
 	sub.start(ctx, iter)
-	go func() {
-		<-sub.done
-		s.mu.Lock()
-		delete(s.subs, sub)
-		s.mu.Unlock()
-	}()
 	return sub.out, nil
 }
 

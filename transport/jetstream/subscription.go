@@ -266,6 +266,24 @@ func (s *subscriptionSet) Stats() SubscriberStats {
 	}
 }
 
+// track adds sub to the set until its done channel closes; it fails with
+// ErrSubscriberClosed once the set is closed.
+func (s *subscriptionSet) track(sub *subscription) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrSubscriberClosed
+	}
+	s.subs[sub] = struct{}{}
+	go func() {
+		<-sub.done
+		s.mu.Lock()
+		delete(s.subs, sub)
+		s.mu.Unlock()
+	}()
+	return nil
+}
+
 // closeSubscriptions marks the set closed and closes every subscription;
 // it is idempotent.
 func (s *subscriptionSet) closeSubscriptions() error {

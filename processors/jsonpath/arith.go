@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // arith applies a Python binary operator (operator.add, sub, mul, truediv)
@@ -57,7 +58,7 @@ func arith(op byte, a, b any) (any, error) {
 			}
 		}
 	}
-	return nil, typeError("unsupported operand type(s) for %c: '%s' and '%s'", op, pyTypeName(a), pyTypeName(b))
+	return nil, typeError("unsupported operand type(s) for %c: '%s' and '%s'", op, py.TypeName(a), py.TypeName(b))
 }
 
 var errTooLarge = &pyErr{"LimitExceeded", "result larger than MaxResultSize"}
@@ -257,7 +258,7 @@ func pyCompare(op string, a, b any) (bool, error) {
 			return cmpResult(op, len(a)-len(b)), nil
 		}
 	}
-	return false, typeError("'%s' not supported between instances of '%s' and '%s'", op, pyTypeName(a), pyTypeName(b))
+	return false, typeError("'%s' not supported between instances of '%s' and '%s'", op, py.TypeName(a), py.TypeName(b))
 }
 
 func cmpResult(op string, c int) bool {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/py"
 )
 
 // Limits on the work one evaluation may do. jsonpath-rw-ext has none; these
@@ -296,7 +297,7 @@ func (n indexNode) find(e *evaluator, d int32) error {
 	v := e.arena[d].val
 	length, ok := pyLen(v)
 	if !ok {
-		return typeError("object of type '%s' has no len()", pyTypeName(v))
+		return typeError("object of type '%s' has no len()", py.TypeName(v))
 	}
 	i, small := n.index.(int64)
 	if !small {
@@ -367,7 +368,7 @@ func (n *sliceNode) find(e *evaluator, d int32) error {
 		}
 		list = w.val.([]any)
 	default:
-		return typeError("object of type '%s' has no len()", pyTypeName(v))
+		return typeError("object of type '%s' has no len()", py.TypeName(v))
 	}
 	lo, hi := 0, len(list)
 	if !n.all {
@@ -427,26 +428,6 @@ func pyLen(v any) (int, bool) {
 		return v.Len(), true
 	}
 	return 0, false
-}
-
-func pyTypeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64, *big.Int:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case []any:
-		return "list"
-	case *jsonv.Object:
-		return "dict"
-	}
-	return "object"
 }
 
 // filterNode is `[?expr & expr]`: the elements of a list for which every

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dlclark/regexp2"
 
+	"meterflow/processors/py"
 	"meterflow/processors/pyre"
 )
 
@@ -120,7 +121,7 @@ func (n *subNode) find(e *evaluator, d int32) error {
 	}
 	s, ok := e.arena[d].val.(string)
 	if !ok {
-		return typeError("expected string or bytes-like object, got '%s'", pyTypeName(e.arena[d].val))
+		return typeError("expected string or bytes-like object, got '%s'", py.TypeName(e.arena[d].val))
 	}
 	out, err := n.re.sub(s, n.repl)
 	if err != nil || out == s {

@@ -22,15 +22,40 @@ const (
 //
 // Every error wraps ErrMalformed and says what is wrong.
 func Decode(body []byte) (*Notification, error) {
-	outer, err := jsonv.Parse(body)
+	// A "2.0" envelope has two members: only they are built, and the
+	// message's text is the one string copied from body. A body that is
+	// not an envelope is parsed again, whole.
+	outer, err := jsonv.ParseKeep(body, isEnvelopeKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+	}
+	if !isEnvelope(outer) {
+		if outer, err = jsonv.Parse(body); err != nil {
+			return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+		}
 	}
 	msg, err := message(outer, nil)
 	if err != nil {
 		return nil, err
 	}
 	return fromMessage(msg)
+}
+
+// isEnvelopeKey keeps the members of a "2.0" envelope.
+func isEnvelopeKey(key string) bool {
+	return key == envelopeVersionKey || key == envelopeMessageKey
+}
+
+// isEnvelope reports whether a parsed body is an envelope, as message
+// decides it.
+func isEnvelope(outer any) bool {
+	obj, ok := outer.(*jsonv.Object)
+	if !ok {
+		return false
+	}
+	_, hasVersion := obj.Get(envelopeVersionKey)
+	_, hasMessage := obj.Get(envelopeMessageKey)
+	return hasVersion && hasMessage
 }
 
 // message returns the message of a parsed body: the inner message of a
@@ -87,7 +112,11 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Notification{
+	// The notification and the objects it builds are allocated together:
+	// they live and die together.
+	a := &decoded{}
+	n := &a.n
+	*n = Notification{
 		EventType:   h.EventType,
 		PublisherID: h.PublisherID,
 		MessageID:   h.MessageID,
@@ -95,7 +124,8 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 		Priority:    h.Priority,
 	}
 
-	ctxt := jsonv.NewObject(8)
+	ctxt := &a.ctxt
+	ctxt.Grow(8)
 	for i := 0; i < msg.Len(); i++ {
 		k, v := msg.At(i)
 		if strings.HasPrefix(k, contextPrefix) {
@@ -109,17 +139,26 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 	n.Context = ctxt
 	n.Payload, _ = msg.Get("payload")
 
-	metadata := jsonv.NewObject(2)
+	metadata := &a.metadata
+	metadata.Grow(2)
 	metadata.Set("message_id", lookup(msg, "message_id"))
 	metadata.Set("timestamp", lookup(msg, "timestamp"))
-	doc := jsonv.NewObject(5)
+	doc := &a.doc
+	doc.Grow(5)
 	doc.Set("ctxt", ctxt)
 	doc.Set("publisher_id", lookup(msg, "publisher_id"))
-	doc.Set("event_type", n.EventType)
+	doc.Set("event_type", lookup(msg, "event_type")) // the string n.EventType, boxed
 	doc.Set("payload", n.Payload)
 	doc.Set("metadata", metadata)
 	n.Doc = doc
 	return n, nil
+}
+
+// decoded holds a Notification and the objects fromMessage builds for it,
+// so that one allocation makes them all (their members have their own).
+type decoded struct {
+	n                   Notification
+	ctxt, metadata, doc jsonv.Object
 }
 
 func requiredString(msg *jsonv.Object, key string) (string, error) {

@@ -60,17 +60,22 @@ func (c *Converter) Event(n *processors.Notification) (*processors.Event, error)
 			traits = append(traits, tr)
 		}
 	}
-	var raw any = &jsonv.Object{}
-	if c.raw[n.Priority] && n.Doc != nil {
-		raw = n.Doc
-	}
-	return &processors.Event{
+	// The event and its empty raw object are allocated together.
+	a := &struct {
+		e   processors.Event
+		raw jsonv.Object
+	}{}
+	a.e = processors.Event{
 		EventType: n.EventType,
 		MessageID: n.MessageID,
 		Generated: generated,
 		Traits:    traits,
-		Raw:       raw,
-	}, nil
+		Raw:       &a.raw,
+	}
+	if c.raw[n.Priority] && n.Doc != nil {
+		a.e.Raw = n.Doc
+	}
+	return &a.e, nil
 }
 
 // lookup returns the definition for an event type (nil when none matches),

@@ -212,6 +212,9 @@ func TestOptionsAreValidated(t *testing.T) {
 	}
 }
 
+// FuzzLoad loads arbitrary event definition files: no panic; every problem
+// wraps ErrInvalidDefinition and names the file on each line (and the line
+// of a problem in a definition); what loads converts without panicking.
 func FuzzLoad(f *testing.F) {
 	shipped, err := definitions.Ceilometer.ReadFile(definitions.EventDefinitions)
 	if err != nil {
@@ -236,6 +239,16 @@ func FuzzLoad(f *testing.F) {
 			}
 			if !errors.Is(err, ErrInvalidDefinition) {
 				t.Fatalf("error does not wrap ErrInvalidDefinition: %v", err)
+			}
+			errs := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = j.Unwrap()
+			}
+			for _, e := range errs {
+				var de *DefinitionError
+				if errors.As(e, &de) && (de.Definition != "" || de.Trait != "") && de.Line < 1 {
+					t.Fatalf("a problem in a definition without its line: %v", e)
+				}
 			}
 			return
 		}

@@ -112,7 +112,14 @@ func (t *traitDef) trait(doc any) (processors.Trait, bool, error) {
 	case processors.TraitFloat:
 		v, err = py.Float(v)
 	case processors.TraitDatetime:
-		v, err = normalizeISOTime(v)
+		var s string
+		if s, err = normalizeISOTime(v); err == nil {
+			// v already holds s when the value was in normal form: keep
+			// it rather than boxing s again.
+			if in, isStr := v.(string); !isStr || in != s {
+				v = s
+			}
+		}
 	default:
 		// A string that needs no cropping is kept as is, without boxing
 		// it into a new interface value.
@@ -137,7 +144,7 @@ func normalizeISOTime(v any) (string, error) {
 	if t, err = t.Normalize(); err != nil {
 		return "", err
 	}
-	return t.ISOFormat(), nil
+	return t.ISOFormatOf(v), nil
 }
 
 // pathCache shares compiled expressions between the traits of a file, as

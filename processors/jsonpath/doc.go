@@ -47,8 +47,10 @@
 //     "identity.authenticate.<outcome>" (see reassociate in parser.go).
 //     Ceilometer 19 cannot evaluate it and uses the expression text as the
 //     meter name.
-//   - Work is bounded: MaxMatches, MaxDescendDepth, MaxResultSize and
-//     RegexTimeout turn payload-controlled blow-ups into errors.
+//   - Work is bounded: MaxMatches, MaxDescendDepth, MaxResultSize,
+//     RegexTimeout (one match) and RegexBudget (all the matches of one
+//     evaluation) turn payload-controlled blow-ups into errors
+//     (LimitExceeded, RecursionError; see limits_test.go).
 //   - Regular expressions run on regexp2 after translating Python-only
 //     syntax; constructs the two engines read differently (possessive
 //     quantifiers, \U escapes) may differ.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"meterflow/processors/jsonv"
@@ -57,6 +58,9 @@ type evaluator struct {
 	arena []datum
 	stack []int32
 	bare  int32 // the datum a bareResult refers to
+	// regexSpent is the time regular expressions took so far; see
+	// RegexBudget.
+	regexSpent time.Duration
 }
 
 // errBare signals that a node returned a lone DatumInContext instead of a

@@ -78,7 +78,7 @@ func (ex *expression) match(e *evaluator, x any) (bool, error) {
 				continue // ValueError
 			}
 		}
-		ok, err := ex.compare(v)
+		ok, err := ex.compare(e, v)
 		if err != nil {
 			return false, err
 		}
@@ -87,7 +87,7 @@ func (ex *expression) match(e *evaluator, x any) (bool, error) {
 	return found, nil
 }
 
-func (ex *expression) compare(v any) (bool, error) {
+func (ex *expression) compare(e *evaluator, v any) (bool, error) {
 	switch ex.op {
 	case "=", "==":
 		return jsonv.Equal(v, ex.value), nil
@@ -101,7 +101,12 @@ func (ex *expression) compare(v any) (bool, error) {
 		if !ok {
 			return false, typeError("expected string or bytes-like object")
 		}
-		return ex.re.matchPrefix(s)
+		var matched bool
+		err := e.regex(func() (err error) {
+			matched, err = ex.re.matchPrefix(s)
+			return err
+		})
+		return matched, err
 	}
 	return pyCompare(ex.op, v, ex.value)
 }

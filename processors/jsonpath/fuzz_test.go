@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+	"time"
 
 	"meterflow/processors/jsonv"
+	"meterflow/processors/pyre"
 )
 
 const fuzzDoc = `{"payload": {"metrics": [{"name": "cpu.frequency", "value": 1600},
@@ -74,6 +76,36 @@ func FuzzFind(f *testing.F) {
 		first, ok := p.FindFirst(doc)
 		if ok && first == nil {
 			t.Fatal("FindFirst returned null")
+		}
+	})
+}
+
+// FuzzRegexMatchAgreesWithPyre checks the two implementations of Python's
+// re.match in meterflow against each other: jsonpath's `~` operator
+// (anchored with \A) and pyre.Regexp.Match (meters' event_type). They
+// must accept the same patterns and, when neither times out, agree.
+func FuzzRegexMatchAgreesWithPyre(f *testing.F) {
+	for _, s := range [][2]string{
+		{"compute.instance.(?!create.start|update).*", "compute.instance.create.end"},
+		{"a$", "a\n"}, {"(?x) a # comment", "a"}, {`(?P<x>a)(?P=x)\Z`, "aa"},
+		{"b|ab", "ab"}, {`\d+`, "x1"}, {"(?i)É", "é"}, {"[]a]", "]"}, {"", "x"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		a, errA := pyre.Compile(pattern, 10*time.Millisecond)
+		b, errB := compilePyRegexp(pattern, true)
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("pattern %q: pyre.Compile error %v, jsonpath error %v", pattern, errA, errB)
+		}
+		if errA != nil {
+			return
+		}
+		b.re.MatchTimeout = 10 * time.Millisecond
+		okA, errA := a.Match(text)
+		okB, errB := b.matchPrefix(text)
+		if errA == nil && errB == nil && okA != okB {
+			t.Fatalf("re.match(%q, %q): pyre %v, jsonpath %v", pattern, text, okA, okB)
 		}
 	})
 }

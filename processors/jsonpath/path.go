@@ -138,18 +138,41 @@ func (p *Path) Eval(root any) ([]any, error) {
 	return out, err
 }
 
+// MaxPathSteps bounds the steps of all the paths one EvalMatches builds
+// together: their total length grows with the number of matches times
+// their depth, so `..` over a deep and wide payload could otherwise build
+// gigabytes of paths from a megabyte. Python has no such bound.
+// Default: 1,048,576.
+const MaxPathSteps = 1 << 20
+
 // EvalMatches is Eval with paths; see Match.
 func (p *Path) EvalMatches(root any) ([]Match, error) {
 	var out []Match
+	tooLong := false
 	err := p.eval(root, func(e *evaluator, idx []int32) {
-		if len(idx) > 0 {
-			out = make([]Match, len(idx))
-			for i, d := range idx {
-				out[i] = Match{Value: e.arena[d].val, Path: e.path(d)}
-			}
+		if tooLong = e.pathSteps(idx, MaxPathSteps) > MaxPathSteps; tooLong || len(idx) == 0 {
+			return
+		}
+		out = make([]Match, len(idx))
+		for i, d := range idx {
+			out[i] = Match{Value: e.arena[d].val, Path: e.path(d)}
 		}
 	})
+	if err == nil && tooLong {
+		err = &EvalError{Expr: p.expr, Kind: "LimitExceeded", Msg: "the paths of the matches have more than MaxPathSteps steps"}
+	}
 	return out, err
+}
+
+// pathSteps counts the steps of the paths of idx, stopping past limit.
+func (e *evaluator) pathSteps(idx []int32, limit int) int {
+	n := 0
+	for _, d := range idx {
+		for ; e.arena[d].up >= 0 && n <= limit; d = e.arena[d].up {
+			n++
+		}
+	}
+	return n
 }
 
 var evaluators = sync.Pool{New: func() any {
@@ -160,7 +183,7 @@ func (p *Path) eval(root any, collect func(*evaluator, []int32)) error {
 	e := evaluators.Get().(*evaluator)
 	defer func() {
 		clear(e.arena)
-		e.arena, e.stack = e.arena[:0], e.stack[:0]
+		e.arena, e.stack, e.regexSpent = e.arena[:0], e.stack[:0], 0
 		if cap(e.arena) <= 4096 {
 			evaluators.Put(e)
 		}

@@ -123,7 +123,11 @@ func (n *subNode) find(e *evaluator, d int32) error {
 	if !ok {
 		return typeError("expected string or bytes-like object, got '%s'", py.TypeName(e.arena[d].val))
 	}
-	out, err := n.re.sub(s, n.repl)
+	var out string
+	err := e.regex(func() (err error) {
+		out, err = n.re.sub(s, n.repl)
+		return err
+	})
 	if err != nil || out == s {
 		return err
 	}
@@ -148,13 +152,14 @@ func compilePyRegexp(pat string, anchored bool) (*pyRegexp, error) {
 		return nil, &pyErr{"re.error", err.Error()}
 	}
 	p := &pyRegexp{groups: t.Groups, names: t.Names}
-	src := t.Pattern
-	if anchored {
-		src = `\A(?:` + src + `)`
-	}
-	re, err := regexp2.Compile(src, regexp2.None)
+	re, err := regexp2.Compile(t.Pattern, regexp2.None)
 	if err != nil {
 		return nil, &pyErr{"re.error", err.Error()}
+	}
+	if anchored {
+		if re, err = regexp2.Compile(t.Anchored(), regexp2.None); err != nil {
+			return nil, &pyErr{"re.error", err.Error()}
+		}
 	}
 	re.MatchTimeout = RegexTimeout
 	p.re = re

@@ -1,8 +1,8 @@
 package jsonv
 
-// indexThreshold is the size above which an Object keeps a map from key to
-// position; smaller objects are scanned linearly, which is faster and
-// allocates nothing.
+// indexThreshold is the size above which an Object keeps an index from key
+// to position (see keyIndex); smaller objects are scanned linearly, which is
+// faster and allocates nothing.
 const indexThreshold = 16
 
 type member struct {
@@ -15,12 +15,22 @@ type member struct {
 // safe for concurrent mutation; concurrent reads are safe.
 type Object struct {
 	members []member
-	index   map[string]int // nil while len(members) <= indexThreshold
+	index   keyIndex // nil while len(members) <= indexThreshold
 }
 
 // NewObject returns an empty object with room for capacity members.
 func NewObject(capacity int) *Object {
 	return &Object{members: make([]member, 0, capacity)}
+}
+
+// Grow makes room for n more members, so that the next n new keys are
+// stored without allocating.
+func (o *Object) Grow(n int) {
+	if n > cap(o.members)-len(o.members) {
+		m := make([]member, len(o.members), len(o.members)+n)
+		copy(m, o.members)
+		o.members = m
+	}
 }
 
 // Len returns the number of members.
@@ -33,10 +43,7 @@ func (o *Object) Len() int {
 
 func (o *Object) find(key string) int {
 	if o.index != nil {
-		if i, ok := o.index[key]; ok {
-			return i
-		}
-		return -1
+		return o.index.find(o.members, key)
 	}
 	for i := range o.members {
 		if o.members[i].key == key {
@@ -66,17 +73,14 @@ func (o *Object) Set(key string, v any) {
 	}
 	o.members = append(o.members, member{key, v})
 	if o.index != nil {
-		o.index[key] = len(o.members) - 1
+		o.index = o.index.add(o.members, len(o.members)-1)
 	} else if len(o.members) > indexThreshold {
 		o.buildIndex()
 	}
 }
 
 func (o *Object) buildIndex() {
-	o.index = make(map[string]int, len(o.members)*2)
-	for i := range o.members {
-		o.index[o.members[i].key] = i
-	}
+	o.index = newKeyIndex(o.members)
 }
 
 // Delete removes key and reports whether it was present. The order of the
@@ -94,10 +98,7 @@ func (o *Object) Delete(key string) bool {
 	o.members = o.members[:len(o.members)-1]
 	if o.index != nil {
 		if len(o.members) > indexThreshold {
-			delete(o.index, key)
-			for j := i; j < len(o.members); j++ {
-				o.index[o.members[j].key] = j
-			}
+			o.buildIndex() // positions after i moved
 		} else {
 			o.index = nil
 		}

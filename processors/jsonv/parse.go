@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,7 +162,9 @@ type parser struct {
 	keep    func(string) bool // which top-level members to build; nil: all
 	clone   bool              // s is borrowed: copy the strings that are kept
 	discard bool              // check the current value without building it
-	scratch []byte            // unescaped strings that are discarded
+	scratch []byte            // where strings are unescaped
+
+	slabs // where the values of this parse are allocated
 }
 
 var parserPool = sync.Pool{New: func() any {
@@ -171,6 +175,7 @@ func parse(s string, clone bool, keep func(string) bool) (any, error) {
 	p := parserPool.Get().(*parser)
 	p.s, p.pos, p.depth = s, 0, 0
 	p.clone, p.keep, p.discard = clone, keep, false
+	p.small = keep != nil
 	v, err := p.value()
 	if err == nil {
 		p.skipWS()
@@ -179,6 +184,7 @@ func parse(s string, clone bool, keep func(string) bool) (any, error) {
 		}
 	}
 	p.s, p.keep = "", nil
+	p.slabs = slabs{}
 	if cap(p.vals) <= 4096 && cap(p.mems) <= 4096 && cap(p.scratch) <= 64<<10 {
 		parserPool.Put(p)
 	}
@@ -189,15 +195,27 @@ func (p *parser) errorf(msg string) error {
 	return &SyntaxError{p.pos, msg}
 }
 
+// skipWS skips whitespace. Most tokens are preceded by none or by one
+// space, which it handles without a loop.
 func (p *parser) skipWS() {
-	for p.pos < len(p.s) {
-		switch p.s[p.pos] {
+	if p.pos < len(p.s) && p.s[p.pos] > ' ' {
+		return
+	}
+	p.skipWSLoop()
+}
+
+func (p *parser) skipWSLoop() {
+	s, i := p.s, p.pos
+	for i < len(s) {
+		switch s[i] {
 		case ' ', '\t', '\n', '\r':
-			p.pos++
+			i++
 		default:
+			p.pos = i
 			return
 		}
 	}
+	p.pos = i
 }
 
 func (p *parser) value() (any, error) {
@@ -211,7 +229,7 @@ func (p *parser) value() (any, error) {
 		if err != nil || p.discard {
 			return nil, err
 		}
-		return s, nil
+		return p.boxString(s), nil
 	case '{':
 		return p.object()
 	case '[':
@@ -333,7 +351,8 @@ func (p *parser) number() (any, error) {
 func (p *parser) str() (string, error) {
 	s := p.s
 	start := p.pos + 1
-	for i := start; i < len(s); i++ {
+	i := plainRun(s, start)
+	if i < len(s) {
 		switch c := s[i]; {
 		case c == '"':
 			p.pos = i + 1
@@ -343,7 +362,7 @@ func (p *parser) str() (string, error) {
 			return s[start:i], nil
 		case c == '\\':
 			return p.strEscaped(start, i)
-		case c < 0x20:
+		default:
 			p.pos = i
 			return "", p.errorf("Invalid control character at")
 		}
@@ -352,45 +371,47 @@ func (p *parser) str() (string, error) {
 	return "", p.errorf("Unterminated string starting at")
 }
 
-// strEscaped unescapes into one allocation the size of the escaped string,
-// which the unescaped string never exceeds, or into p.scratch when the
-// string is discarded.
+// strEscaped unescapes into p.scratch, then copies the result into one
+// allocation of its exact size unless the string is discarded. Plain runs
+// are copied a word at a time: each word is stored whole and the end of
+// the buffer then moved past its plain bytes only.
 func (p *parser) strEscaped(start, i int) (string, error) {
 	s := p.s
-	var b []byte
-	if p.discard {
-		b = p.scratch[:0]
-	} else {
-		end := i
-		for end < len(s) && s[end] != '"' {
-			if s[end] == '\\' {
-				end++
-			}
-			end++
-		}
-		b = make([]byte, 0, min(end, len(s))-start)
-	}
-	b = append(b, s[start:i]...)
+	b := append(p.scratch[:0], s[start:i]...)
 	for i < len(s) {
-		c := s[i]
-		switch {
+		for i+8 <= len(s) {
+			w := load64(s, i)
+			if cap(b)-len(b) < 8 {
+				b = slices.Grow(b, 8)
+			}
+			n := len(b)
+			store64(b[n:n+8], w)
+			if m := specialBytes(w); m != 0 {
+				k := bits.TrailingZeros64(m) >> 3
+				b, i = b[:n+k], i+k
+				break
+			}
+			b, i = b[:n+8], i+8
+		}
+		if i+8 > len(s) {
+			j := plainRun(s, i)
+			b = append(b, s[i:j]...)
+			if i = j; i >= len(s) {
+				break
+			}
+		}
+		switch c := s[i]; {
 		case c == '"':
 			p.pos = i + 1
+			p.scratch = b
 			if p.discard {
-				p.scratch = b
+				return unsafe.String(unsafe.SliceData(b), len(b)), nil
 			}
-			return unsafe.String(unsafe.SliceData(b), len(b)), nil
+			return string(b), nil
 		case c < 0x20:
 			p.pos = i
+			p.scratch = b
 			return "", p.errorf("Invalid control character at")
-		case c != '\\':
-			j := i + 1
-			for j < len(s) && s[j] != '"' && s[j] != '\\' && s[j] >= 0x20 {
-				j++
-			}
-			b = append(b, s[i:j]...)
-			i = j
-			continue
 		}
 		if i+1 >= len(s) {
 			break
@@ -416,6 +437,7 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 			r, ok := hex4(s, i+2)
 			if !ok {
 				p.pos = i
+				p.scratch = b
 				return "", p.errorf("Invalid \\uXXXX escape")
 			}
 			i += 6
@@ -435,11 +457,13 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 			continue
 		default:
 			p.pos = i
+			p.scratch = b
 			return "", p.errorf("Invalid \\escape")
 		}
 		i += 2
 	}
 	p.pos = start - 1
+	p.scratch = b
 	return "", p.errorf("Unterminated string starting at")
 }
 
@@ -512,7 +536,7 @@ func (p *parser) array() (any, error) {
 	if p.discard {
 		return nil, nil
 	}
-	arr := make([]any, len(p.vals)-base)
+	arr := p.takeVals(len(p.vals) - base)
 	copy(arr, p.vals[base:])
 	clear(p.vals[base:])
 	p.vals = p.vals[:base]
@@ -538,7 +562,7 @@ func (p *parser) object() (any, error) {
 	// kept key is copied when it is borrowed or in p.scratch.
 	top := p.keep != nil && p.depth == 1
 	base := len(p.mems)
-	var index map[string]int // key → position relative to base, once large
+	var index keyIndex // positions relative to base, once large
 	fail := func(err error) (any, error) {
 		clear(p.mems[base:])
 		p.mems = p.mems[:base]
@@ -575,30 +599,26 @@ func (p *parser) object() (any, error) {
 			p.discard = false
 		}
 		if !p.discard && !drop {
+			mems := p.mems[base:]
 			dup := -1
 			if index != nil {
-				if j, ok := index[key]; ok {
-					dup = j
-				}
+				dup = index.find(mems, key)
 			} else {
-				for j, m := range p.mems[base:] {
-					if m.key == key {
+				for j := range mems {
+					if mems[j].key == key {
 						dup = j
 						break
 					}
 				}
 			}
 			if dup >= 0 {
-				p.mems[base+dup].val = v
+				mems[dup].val = v
 			} else {
 				p.mems = append(p.mems, member{key, v})
 				if n := len(p.mems) - base; index != nil {
-					index[key] = n - 1
+					index = index.add(p.mems[base:], n-1)
 				} else if n > indexThreshold {
-					index = make(map[string]int, 2*n)
-					for j, m := range p.mems[base:] {
-						index[m.key] = j
-					}
+					index = newKeyIndex(p.mems[base:])
 				}
 			}
 		}
@@ -618,8 +638,9 @@ func (p *parser) object() (any, error) {
 		p.depth--
 		return nil, nil
 	}
-	o := &Object{members: make([]member, len(p.mems)-base), index: index}
+	o := p.newObject(len(p.mems) - base)
 	copy(o.members, p.mems[base:])
+	o.index = index
 	clear(p.mems[base:])
 	p.mems = p.mems[:base]
 	p.depth--

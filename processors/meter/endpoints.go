@@ -190,8 +190,11 @@ func (e *Endpoints) route(eventType string) *route {
 	r := &route{}
 	for _, d := range e.meters.defs {
 		ok, err := d.matchType(eventType)
-		if err != nil && r.err == nil {
-			r.err = err
+		if err != nil {
+			// The meter endpoint fails as a whole: matching the other
+			// definitions, each up to MatchTimeout, would decide nothing.
+			r.err, r.defs = err, nil
+			break
 		}
 		if ok {
 			r.defs = append(r.defs, d)

@@ -156,8 +156,9 @@ func TestLoadErrorsNameFileLineMeterAndField(t *testing.T) {
 }
 
 // FuzzLoad loads arbitrary definition files: loading must not panic, every
-// problem must be a *LoadError naming the file, and what loads must convert
-// a notification without panicking.
+// problem must be a *LoadError naming the file (and the line, for a problem
+// in a definition), and what loads must convert a notification without
+// panicking.
 func FuzzLoad(f *testing.F) {
 	shipped, err := ShippedDir().FS.(interface{ ReadFile(string) ([]byte, error) }).ReadFile(ShippedDir().Path + "/meters.yaml")
 	if err != nil {
@@ -178,6 +179,9 @@ func FuzzLoad(f *testing.F) {
 			var le *LoadError
 			if !errors.As(err, &le) || !strings.HasPrefix(err.Error(), "meters.d/meters.yaml") {
 				t.Fatalf("error %q is not a LoadError naming the file", err)
+			}
+			if (le.Meter != "" || le.Field != "") && le.Line < 1 {
+				t.Fatalf("a problem in a definition without its line: %v", err)
 			}
 		}
 		e.Samples(n)

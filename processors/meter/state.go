@@ -177,5 +177,5 @@ func isoformat(v any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return t.ISOFormat(), nil
+	return t.ISOFormatOf(v), nil
 }

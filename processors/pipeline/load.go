@@ -52,8 +52,8 @@ type parser struct {
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	line := 0
-	if n != nil {
+	line := 1 // an empty file has no node with a line
+	if n != nil && n.Line > 0 {
 		line = n.Line
 	}
 	p.errs = append(p.errs, fmt.Errorf("%w: %s:%d: %s", ErrInvalid, p.file, line, fmt.Sprintf(format, args...)))
@@ -193,7 +193,11 @@ func (p *parser) list(n *yaml.Node, what string) []*yaml.Node {
 		p.errorf(n, "%s must be a list", what)
 		return nil
 	}
-	return n.Content
+	out := make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = deref(c)
+	}
+	return out
 }
 
 func (p *parser) str(n *yaml.Node, key, what string) (string, bool) {
@@ -221,6 +225,7 @@ func (p *parser) strings(n *yaml.Node, what string) []string {
 	}
 	out := make([]string, 0, len(n.Content))
 	for _, c := range n.Content {
+		c = deref(c)
 		if c.Kind != yaml.ScalarNode {
 			p.errorf(c, "%s: entries must be strings", what)
 			continue
@@ -236,14 +241,18 @@ func field(n *yaml.Node, key string) *yaml.Node {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			v := n.Content[i+1]
-			for v.Kind == yaml.AliasNode && v.Alias != nil {
-				v = v.Alias
-			}
-			return v
+			return deref(n.Content[i+1])
 		}
 	}
 	return nil
+}
+
+// deref follows an alias to the node it names, as PyYAML's loader does.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 func orNode(a, b *yaml.Node) *yaml.Node {

@@ -4,10 +4,9 @@ import (
 	"encoding/json"
 	"math"
 	"math/big"
-	"os"
 	"reflect"
-	"sync"
-	"testing"
+
+	"meterflow/internal/pyvectors"
 )
 
 // pythonVectors are what Python made of the inputs in testdata/python.json
@@ -19,23 +18,7 @@ type pythonVectors struct {
 	Split   [][3]any `json:"split"`
 }
 
-var loadVectors = sync.OnceValues(func() (*pythonVectors, error) {
-	data, err := os.ReadFile("testdata/python.json")
-	if err != nil {
-		return nil, err
-	}
-	var v pythonVectors
-	return &v, json.Unmarshal(data, &v)
-})
-
-func vectors(t *testing.T) *pythonVectors {
-	t.Helper()
-	v, err := loadVectors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+var vectors = pyvectors.File[pythonVectors]("testdata/python.json")
 
 // jsonable renders a Go number the way gen_python.py renders a Python one,
 // decoded by encoding/json, so that the two compare with reflect.DeepEqual.

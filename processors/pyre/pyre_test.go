@@ -21,7 +21,7 @@ type vector struct {
 	matches [][2]any
 }
 
-func vectors(t *testing.T) []vector {
+func vectors(t testing.TB) []vector {
 	t.Helper()
 	data, err := os.ReadFile("testdata/python.json")
 	if err != nil {

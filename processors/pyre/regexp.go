@@ -20,7 +20,12 @@ func Compile(pattern string, timeout time.Duration) (*Regexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	re, err := regexp2.Compile(t.Pattern, regexp2.None)
+	// Compiling the translation alone first reports errors in terms of
+	// the pattern as written.
+	if _, err := regexp2.Compile(t.Pattern, regexp2.None); err != nil {
+		return nil, err
+	}
+	re, err := regexp2.Compile(t.Anchored(), regexp2.None)
 	if err != nil {
 		return nil, err
 	}
@@ -35,13 +40,11 @@ func (r *Regexp) String() string { return r.text }
 // the start of s (and not necessarily up to its end). A match that times
 // out is an error.
 func (r *Regexp) Match(s string) (bool, error) {
-	// A search finds the match at 0 first when there is one, as re.match
-	// would; a later one means re.match fails. Searching rather than
-	// anchoring with \A(?:...) keeps a pattern's trailing verbose-mode
-	// comment from swallowing the closing parenthesis.
+	// The pattern is anchored (Translation.Anchored): a failed match does
+	// not search the rest of s.
 	m, err := r.re.FindStringMatch(s)
 	if err != nil {
 		return false, err
 	}
-	return m != nil && m.Index == 0, nil
+	return m != nil, nil
 }

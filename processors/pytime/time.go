@@ -51,6 +51,18 @@ func (t Time) ISOFormat() string {
 	return string(t.AppendISOFormat(make([]byte, 0, 32)))
 }
 
+// ISOFormatOf is t.ISOFormat() for a t parsed from text: it returns text
+// itself, without allocating, when text is already what ISOFormat writes
+// (as timestamps sent in that form are).
+func (t Time) ISOFormatOf(text any) string {
+	var buf [48]byte
+	b := t.AppendISOFormat(buf[:0])
+	if s, ok := text.(string); ok && s == string(b) {
+		return s
+	}
+	return string(b)
+}
+
 // AppendISOFormat appends t.ISOFormat() to b.
 func (t Time) AppendISOFormat(b []byte) []byte {
 	b = appendInt(b, t.year, 4)

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"math"
 	"math/big"
-	"os"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
+
+	"meterflow/internal/pyvectors"
 )
 
 // pythonVectors are what PyYAML made of the inputs in testdata/python.json
@@ -19,23 +19,7 @@ type pythonVectors struct {
 	Docs    [][3]any `json:"docs"`    // name, document, safe_load of it
 }
 
-var loadVectors = sync.OnceValues(func() (*pythonVectors, error) {
-	data, err := os.ReadFile("testdata/python.json")
-	if err != nil {
-		return nil, err
-	}
-	var v pythonVectors
-	return &v, json.Unmarshal(data, &v)
-})
-
-func vectors(t *testing.T) *pythonVectors {
-	t.Helper()
-	v, err := loadVectors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+var vectors = pyvectors.File[pythonVectors]("testdata/python.json")
 
 // deliberate are the inputs where Parse does not do what safe_load does.
 var deliberate = map[string]string{

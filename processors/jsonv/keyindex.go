@@ -1,0 +1,90 @@
+package jsonv
+
+import (
+	"math/bits"
+	"math/rand/v2"
+)
+
+// keyIndex maps the keys of a large Object to their positions: an
+// open-addressing hash table (linear probing, at most half full) of member
+// positions plus one, 0 marking an empty slot. It is much cheaper to build
+// than a Go map, which matters because most parsed objects are read a few
+// times and then dropped. Keys are hashed with a per-process random seed,
+// so that payloads cannot choose colliding keys.
+type keyIndex []int32
+
+// indexSeed is drawn once, at program start, and never changed.
+var indexSeed = rand.Uint64()
+
+// hashKey hashes a key eight bytes at a time; shorter keys with two
+// overlapping loads, as wyhash does.
+func hashKey(s string) uint64 {
+	n := len(s)
+	h := indexSeed ^ uint64(n)
+	switch {
+	case n >= 8:
+		i := 0
+		for ; i+8 < n; i += 8 {
+			h = mix(h ^ load64(s, i))
+		}
+		return mix(h ^ load64(s, n-8)) // overlaps the previous word
+	case n >= 4:
+		return mix(h ^ uint64(load32(s, 0))<<32 ^ uint64(load32(s, n-4)))
+	case n > 0:
+		return mix(h ^ uint64(s[0])<<16 ^ uint64(s[n>>1])<<8 ^ uint64(s[n-1]))
+	}
+	return mix(h)
+}
+
+func mix(x uint64) uint64 {
+	hi, lo := bits.Mul64(x^0x2d358dccaa6c78a5, 0x9e3779b97f4a7c15)
+	return hi ^ lo
+}
+
+// newKeyIndex indexes members, whose keys are distinct, with room for
+// about as many again.
+func newKeyIndex(members []member) keyIndex {
+	size := 64
+	for size < 4*len(members) {
+		size *= 2
+	}
+	ix := make(keyIndex, size)
+	for i := range members {
+		ix.insert(members[i].key, i)
+	}
+	return ix
+}
+
+// find returns the position of key in members, or -1.
+func (ix keyIndex) find(members []member, key string) int {
+	mask := uint64(len(ix) - 1)
+	for h := hashKey(key) & mask; ; h = (h + 1) & mask {
+		j := int(ix[h]) - 1
+		if j < 0 {
+			return -1
+		}
+		if k := members[j].key; len(k) == len(key) && k == key {
+			return j
+		}
+	}
+}
+
+// insert records a new key at position i; the table must have room.
+func (ix keyIndex) insert(key string, i int) {
+	mask := uint64(len(ix) - 1)
+	h := hashKey(key) & mask
+	for ix[h] != 0 {
+		h = (h + 1) & mask
+	}
+	ix[h] = int32(i + 1)
+}
+
+// add records members[i], a new key, growing the table when it would be
+// more than half full.
+func (ix keyIndex) add(members []member, i int) keyIndex {
+	if 2*len(members) > len(ix) {
+		return newKeyIndex(members)
+	}
+	ix.insert(members[i].key, i)
+	return ix
+}

@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,9 +33,10 @@ import (
 //
 // As in Ceilometer the URL's scheme is replaced by driver (rabbit, the only
 // one supported; kombu is its alias) to make the oslo transport URL (?ssl=1
-// for TLS; hosts h1,h2 are tried in order). A URL without a host is
-// refused: Ceilometer then uses its own transport_url, which meterflow does
-// not know. Options:
+// for TLS, with Options.AMQPTLS and the TLS files the URL names; hosts
+// h1,h2 are tried in order). A URL without a host publishes to
+// Options.TransportURL, as Ceilometer falls back to its transport_url.
+// Options:
 //
 //   - topic: the oslo topic, repeatable. Default: metering for samples,
 //     event for events. A notification goes to exchange <exchange> with
@@ -148,7 +150,14 @@ func NewNotifier(u *url.URL, opts Options) (Sink, error) {
 	if err != nil {
 		return nil, bad("%v", err)
 	}
-	s.hosts = broker.Hosts
+	s.hosts, s.broker, s.tls = broker.Hosts, broker, opts.AMQPTLS
+	if broker.TLS {
+		// a missing or unreadable TLS file fails at load time, not at the
+		// first sample
+		if _, err := broker.TLSConfig(s.tls, broker.Hosts[0]); err != nil {
+			return nil, bad("%v", err)
+		}
+	}
 	host, err := os.Hostname()
 	if err != nil {
 		return nil, fmt.Errorf("notifier sink: %w", err)
@@ -159,7 +168,9 @@ func NewNotifier(u *url.URL, opts Options) (Sink, error) {
 
 type notifierSink struct {
 	hosts         []string // amqp:// URIs, tried in order
-	topics        []string // nil: metering or event
+	broker        otransport.Broker
+	tls           *tls.Config // base of amqps:// hosts' TLS configuration
+	topics        []string    // nil: metering or event
 	exchange      string
 	durable       bool
 	perMeterTopic bool
@@ -378,15 +389,23 @@ func (s *notifierSink) connect() error {
 	}
 	var errs []error
 	for _, uri := range s.hosts {
+		amqpCfg := &amqp.Config{
+			Heartbeat:  10 * time.Second,
+			Locale:     "en_US",
+			Dial:       amqp.DefaultDial(10 * time.Second),
+			Properties: amqp.Table{"connection_name": "meterflow notifier sink " + s.publisherID},
+		}
+		if s.broker.TLS {
+			tlsCfg, err := s.broker.TLSConfig(s.tls, uri)
+			if err != nil {
+				return processors.Permanent(fmt.Errorf("notifier sink: %w", err))
+			}
+			amqpCfg.TLSClientConfig = tlsCfg
+		}
 		conn, err := wamqp.NewConnection(wamqp.ConnectionConfig{
-			AmqpURI: uri,
-			AmqpConfig: &amqp.Config{
-				Heartbeat:  10 * time.Second,
-				Locale:     "en_US",
-				Dial:       amqp.DefaultDial(10 * time.Second),
-				Properties: amqp.Table{"connection_name": "meterflow notifier sink " + s.publisherID},
-			},
-			Reconnect: wamqp.DefaultReconnectConfig(),
+			AmqpURI:    uri,
+			AmqpConfig: amqpCfg,
+			Reconnect:  wamqp.DefaultReconnectConfig(),
 		}, logger)
 		if err != nil {
 			errs = append(errs, err)

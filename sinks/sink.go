@@ -11,6 +11,7 @@ package sinks
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,11 @@ type Options struct {
 	// Ceilometer uses its transport_url (oslo syntax). Default: none, and
 	// a bare notifier:// is refused.
 	TransportURL string
+	// AMQPTLS is the TLS configuration of amqps:// brokers of notifier://
+	// publishers (meterflow run's --amqp-ca, --amqp-cert, --amqp-key); TLS
+	// files named in a publisher's URL apply on top. Default: the system
+	// roots, no client certificate.
+	AMQPTLS *tls.Config
 	// GnocchiURL is the endpoint a bare gnocchi:// uses, where Ceilometer
 	// looks Gnocchi up in keystone's catalog. Default: none, and a bare
 	// gnocchi:// is refused.

@@ -71,7 +71,12 @@ type Config struct {
 	// be settled. Default: 30s.
 	ShutdownTimeout time.Duration
 
-	// TLS is used for amqps:// brokers. Default: system roots.
+	// TLS configures amqps:// (and ?ssl=1) brokers: RootCAs verify the
+	// broker, Certificates authenticate meterflow (LoadTLS builds it from
+	// PEM files). TLS files named in a broker's URL override its roots and
+	// certificate for that broker. ServerName defaults to each host's
+	// name. It never turns TLS on for a plain amqp:// broker.
+	// Default: the system roots, no client certificate.
 	TLS *tls.Config
 
 	// Logger receives connection events. Default: slog.Default().
@@ -117,9 +122,15 @@ func (c *Config) setDefaults() {
 
 // Validate reports the first configuration error, wrapped in ErrInvalidConfig.
 func (c *Config) Validate() error {
-	for _, b := range c.Brokers {
-		if _, err := ParseTransportURL(b); err != nil {
+	for _, raw := range c.Brokers {
+		b, err := ParseTransportURL(raw)
+		if err != nil {
 			return err
+		}
+		if b.TLS {
+			if _, err := b.TLSConfig(c.TLS, b.Hosts[0]); err != nil {
+				return fmt.Errorf("broker %s: %w", b.Name, err)
+			}
 		}
 	}
 	for _, p := range c.Priorities {

@@ -75,14 +75,24 @@ func (s *Subscriber) dial(b Broker) (*amqp.Connection, string, error) {
 	var errs []error
 	for _, host := range b.Hosts {
 		cfg := amqp.Config{
-			Heartbeat:       10 * time.Second,
-			TLSClientConfig: s.cfg.TLS,
-			Properties:      amqp.Table{"connection_name": "meterflow"},
-			Locale:          "en_US",
+			Heartbeat:  10 * time.Second,
+			Properties: amqp.Table{"connection_name": "meterflow"},
+			Locale:     "en_US",
+		}
+		if b.TLS {
+			tlsCfg, err := b.TLSConfig(s.cfg.TLS, host)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", Redact(host), err))
+				continue
+			}
+			cfg.TLSClientConfig = tlsCfg
 		}
 		conn, err := amqp.DialConfig(host, cfg)
 		if err == nil {
 			return conn, host, nil
+		}
+		if b.TLS {
+			err = describeTLSError(err, len(cfg.TLSClientConfig.Certificates) > 0)
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", Redact(host), err))
 	}

@@ -17,12 +17,18 @@ type Broker struct {
 	Name string
 	// TLS is set by amqps:// or ?ssl=1.
 	TLS bool
+	// Files are TLS files named in the URL's query: oslo's option names
+	// ssl_ca_file, ssl_cert_file, ssl_key_file, or the RabbitMQ URI
+	// spec's cacertfile, certfile, keyfile. They override Config.TLS's
+	// roots and certificate for this broker.
+	Files TLSFiles
 }
 
 // ParseTransportURL parses an oslo.messaging transport_url. Schemes rabbit://,
 // amqp:// and amqps:// are accepted. A host without credentials takes those
 // of the first host that has them, else guest:guest (RabbitMQ's default).
-// An empty virtual host means "/".
+// An empty virtual host means "/". TLS files in the query (see
+// Broker.Files) need TLS on: amqps:// or ssl=1.
 func ParseTransportURL(raw string) (Broker, error) {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok || scheme == "" {
@@ -42,6 +48,22 @@ func ParseTransportURL(raw string) (Broker, error) {
 		switch strings.ToLower(q.Get("ssl")) {
 		case "1", "true", "yes", "on":
 			b.TLS = true
+		}
+		first := func(keys ...string) string {
+			for _, k := range keys {
+				if v := q.Get(k); v != "" {
+					return v
+				}
+			}
+			return ""
+		}
+		b.Files = TLSFiles{
+			CA:   first("ssl_ca_file", "cacertfile"),
+			Cert: first("ssl_cert_file", "certfile"),
+			Key:  first("ssl_key_file", "keyfile"),
+		}
+		if !b.Files.IsZero() && !b.TLS {
+			return Broker{}, fmt.Errorf("%w: transport URL %q: TLS files given but TLS is off (use amqps:// or ssl=1)", ErrInvalidConfig, Redact(raw))
 		}
 	}
 	vhost, err := url.PathUnescape(path)
@@ -120,15 +142,22 @@ func ParseTransportURL(raw string) (Broker, error) {
 }
 
 // Redact returns raw with every password in it replaced by "***", for logs,
-// errors and metric labels. It works on oslo's multi-host form too.
+// errors and metric labels. It works on oslo's multi-host form too, on a
+// URL without a scheme, and errs on the side of hiding: the credentials
+// part runs to the last "@" even when a password holds an unescaped "/"
+// or "?".
 func Redact(raw string) string {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
-		return raw
+		scheme, rest = "", raw
 	}
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
+	end := len(rest)
+	from := 0
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		from = at
+	}
+	if i := strings.IndexAny(rest[from:], "/?"); i >= 0 {
+		end = from + i
 	}
 	netloc, tail := rest[:end], rest[end:]
 	parts := strings.Split(netloc, ",")
@@ -141,6 +170,9 @@ func Redact(raw string) string {
 		if hasPass {
 			parts[i] = name + ":***" + p[at:]
 		}
+	}
+	if !ok {
+		return strings.Join(parts, ",") + tail
 	}
 	return scheme + "://" + strings.Join(parts, ",") + tail
 }

@@ -2,6 +2,7 @@ package amqp
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -45,12 +46,13 @@ func TestParseTransportURL(t *testing.T) {
 }
 
 func TestParseTransportURLRejectsAndRedacts(t *testing.T) {
-	for _, in := range []string{"localhost:5672", "kafka://u:secret@h/", "rabbit://u:secret@/", "rabbit:///"} {
+	for _, in := range []string{"localhost:5672", "kafka://u:secret@h/", "rabbit://u:secret@/", "rabbit:///",
+		"u:secret@host/", "rabbit://u:secret@h/?ssl_ca_file=/ca.pem"} {
 		_, err := ParseTransportURL(in)
 		if !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("%q: error %v, want ErrInvalidConfig", in, err)
 		}
-		if err != nil && contains([]string{err.Error()}, "secret") {
+		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("%q: error leaks the password: %v", in, err)
 		}
 	}
@@ -61,5 +63,39 @@ func TestRedactHidesEveryPassword(t *testing.T) {
 	want := "rabbit://u1:***@a:5672,u2:***@b/vhost?ssl=1"
 	if got != want {
 		t.Fatalf("Redact = %q, want %q", got, want)
+	}
+}
+
+func TestRedactErrsOnTheSideOfHiding(t *testing.T) {
+	for in, want := range map[string]string{
+		"u:s3cr3t@host:5672/":                 "u:***@host:5672/",
+		"rabbit://u:pa/ss@h:5672/v":           "rabbit://u:***@h:5672/v",
+		"rabbit://u:pa?ss@h/":                 "rabbit://u:***@h/",
+		"amqps://u:s3cr3t@h/?ssl_ca_file=/ca": "amqps://u:***@h/?ssl_ca_file=/ca",
+		"rabbit://h:5672/":                    "rabbit://h:5672/",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseTransportURLTakesTLSFilesFromTheQuery(t *testing.T) {
+	b, err := ParseTransportURL("rabbit://u:p@mq/?ssl=1&ssl_ca_file=/ca.pem&ssl_cert_file=/c.pem&ssl_key_file=/k.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (TLSFiles{CA: "/ca.pem", Cert: "/c.pem", Key: "/k.pem"}); b.Files != want || !b.TLS {
+		t.Errorf("files %+v tls %v, want %+v true", b.Files, b.TLS, want)
+	}
+	b, err = ParseTransportURL("amqps://u:p@mq/?cacertfile=/ca.pem&certfile=/c.pem&keyfile=/k.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (TLSFiles{CA: "/ca.pem", Cert: "/c.pem", Key: "/k.pem"}); b.Files != want {
+		t.Errorf("RabbitMQ URI spec names: files %+v, want %+v", b.Files, want)
+	}
+	if _, err := ParseTransportURL("rabbit://u:p@mq/?ssl_ca_file=/ca.pem"); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("TLS files without TLS: %v, want ErrInvalidConfig", err)
 	}
 }

@@ -276,14 +276,14 @@ func (c StreamConfig) Validate() error {
 // PublisherConfig configures a Publisher.
 type PublisherConfig struct {
 	// MaxPending is the window of asynchronous publishes awaiting a PubAck,
-	// shared by all callers (jetstream.WithPublishAsyncMaxPending). When it
-	// is full, publishing blocks until a PubAck frees a slot or the context
-	// ends. Default: DefaultMaxPending (1024).
+	// shared by all callers. When it is full, publishing blocks until a
+	// PubAck frees a slot or the context ends.
+	// Default: DefaultMaxPending (1024).
 	MaxPending int
 
-	// AckTimeout bounds the wait for each PubAck
-	// (jetstream.WithPublishAsyncTimeout). A message whose PubAck does not
-	// arrive in time fails with ErrPublishTimeout.
+	// AckTimeout bounds the wait for each PubAck. A message whose PubAck
+	// does not arrive in time (checked every AckTimeout/8, at least every
+	// second) fails with ErrPublishTimeout.
 	// Default: DefaultAckTimeout (10 seconds).
 	AckTimeout time.Duration
 

@@ -428,3 +428,41 @@ func BenchmarkPublishAsyncBaseline(b *testing.B) {
 	<-js.PublishAsyncComplete()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
+
+func TestPublisher_PublishEachGivesUpWithItsContext(t *testing.T) {
+	srv := startTestServer(t)
+	js := newJS(t, connectTCP(t, srv))
+	stream, subject := testStream(t, js)
+	// no PubAck ever comes from a plain subscriber
+	blackhole := "blackhole." + uniqueName("x")
+	if _, err := connectTCP(t, srv).Subscribe(blackhole, func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	pub := newPublisher(t, srv, PublisherConfig{AckTimeout: time.Second})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	msgs := []*message.Message{newMsg("a", "1", nil), newMsg("b", "2", nil), newMsg("c", "3", nil)}
+	err := pub.PublishEach(ctx, []string{subject, blackhole, subject}, msgs)
+	var pe *PublishError
+	if !errors.Is(err, ErrPublishTimeout) || !errors.As(err, &pe) || pe.Index != 1 || pe.UUID != "b" {
+		t.Fatalf("err = %v, want ErrPublishTimeout for message 1 alone", err)
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); !ok || len(joined.Unwrap()) != 1 {
+		t.Fatalf("err = %v, want exactly one failed message", err)
+	}
+	if n := streamMsgs(t, js, stream); n != 2 {
+		t.Fatalf("stream has %d messages, want 2", n)
+	}
+	// the abandoned publish still times out and frees its slot
+	deadline := time.Now().Add(3 * time.Second)
+	for pub.Stats().Pending != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("pending = %d after AckTimeout", pub.Stats().Pending)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := pub.Stats(); st.Acked != 2 || st.Failed != 1 {
+		t.Fatalf("stats = %+v", st)
+	}
+}

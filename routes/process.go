@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -91,32 +92,53 @@ type produced struct{ kind, name, sink string }
 // Endpoint errors are logged and the endpoint's output dropped, as
 // Ceilometer does; the notification is still acked.
 func (p *Process) Handle(msg *message.Message) error {
-	subjects, outs, prod, err := p.convert(msg.Payload, msg.Metadata.Get(HeaderMsgID), msg.Metadata.Get(HeaderReceived), p.OnStored != nil)
+	arena := arenas.Get().(*[]byte)
+	subjects, outs, prod, err := p.convert(msg.Payload, msg.Metadata.Get(HeaderMsgID), msg.Metadata.Get(HeaderReceived), p.OnStored != nil, arena)
 	if err != nil {
+		putArena(arena)
 		return err
 	}
 	if len(outs) == 0 {
+		putArena(arena)
 		return nil
 	}
 	if err := p.Publisher.PublishEach(msg.Context(), subjects, outs); err != nil {
+		// a publish given up on may still be sent again: leave it its payload
 		return fmt.Errorf("store %d samples and events: %w", len(outs), err)
 	}
+	// every message is stored: nothing reads their payloads any more
+	putArena(arena)
 	for _, x := range prod {
 		p.OnStored(x.kind, x.name, x.sink)
 	}
 	return nil
 }
 
+// arenas hold the payloads of one notification's messages while Handle
+// stores them, one buffer instead of one allocation per message.
+var arenas = sync.Pool{New: func() any { return new([]byte) }}
+
+// putArena returns an arena to the pool unless it grew unusually large.
+func putArena(a *[]byte) {
+	if cap(*a) > 1<<20 {
+		return
+	}
+	*a = (*a)[:0]
+	arenas.Put(a)
+}
+
 // Convert turns one stored notification into the messages to store and
 // their subjects. fallbackID names the notification when it has no
 // message_id; received is passed on in HeaderReceived.
 func (p *Process) Convert(body []byte, fallbackID, received string) (subjects []string, outs []*message.Message, err error) {
-	subjects, outs, _, err = p.convert(body, fallbackID, received, false)
+	subjects, outs, _, err = p.convert(body, fallbackID, received, false, nil)
 	return subjects, outs, err
 }
 
-// convert is Convert also naming each message when named is set.
-func (p *Process) convert(body []byte, fallbackID, received string, named bool) (subjects []string, outs []*message.Message, prod []produced, err error) {
+// convert is Convert also naming each message when named is set. With an
+// arena, the payloads are slices of it (appended to); without, each has
+// its own allocation.
+func (p *Process) convert(body []byte, fallbackID, received string, named bool, arena *[]byte) (subjects []string, outs []*message.Message, prod []produced, err error) {
 	defs := p.Definitions.Load()
 	n, err := processors.Decode(body)
 	if err != nil {
@@ -137,6 +159,20 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 			"message_id", id, "event_type", n.EventType, "error", e)
 	}
 	var buf []byte
+	if arena != nil {
+		buf = *arena
+		defer func() { *arena = buf }()
+	}
+	// payload appends one message to buf and returns it: a slice of the
+	// arena, or a copy of its own
+	payload := func(start int) []byte {
+		if arena != nil {
+			return buf[start:len(buf):len(buf)]
+		}
+		out := append([]byte(nil), buf[start:]...)
+		buf = buf[:start]
+		return out
+	}
 	perMeter := make(map[string]int, len(r.Samples))
 	for i := range r.Samples {
 		s := &r.Samples[i]
@@ -148,20 +184,19 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 		if len(pipes) == 0 {
 			continue
 		}
-		buf = jsonv.Append(buf[:0], processors.MeterMessage(s, p.Secret))
-		seen := map[string]bool{}
-		for _, pl := range pipes {
-			if seen[pl.Sink.Name] {
+		start := len(buf)
+		buf = jsonv.Append(buf, processors.MeterMessage(s, p.Secret))
+		body := payload(start)
+		for j, pl := range pipes {
+			if seenSink(pipes[:j], pl.Sink.Name) {
 				continue // two sources into one sink: Ceilometer would publish it twice
 			}
-			seen[pl.Sink.Name] = true
-			out := message.NewMessage(pl.Sink.Name+":"+s.ID, append([]byte(nil), buf...))
-			out.Metadata = message.Metadata{
-				HeaderMsgID:          pl.Sink.Name + ":" + s.ID,
-				HeaderNotificationID: hid,
-				HeaderPipeline:       pl.Name,
-				HeaderReceived:       received,
-			}
+			mid := pl.Sink.Name + ":" + s.ID
+			out := message.NewMessage(mid, body)
+			out.Metadata[HeaderMsgID] = mid
+			out.Metadata[HeaderNotificationID] = hid
+			out.Metadata[HeaderPipeline] = pl.Name
+			out.Metadata[HeaderReceived] = received
 			subjects = append(subjects, SampleSubject(pl.Sink.Name, s.Name))
 			outs = append(outs, out)
 			if named {
@@ -174,21 +209,19 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 		if len(pipes) == 0 {
 			continue
 		}
-		buf = jsonv.Append(buf[:0], processors.EventMessage(e, p.Secret))
-		seen := map[string]bool{}
-		for _, pl := range pipes {
-			if seen[pl.Sink.Name] {
+		start := len(buf)
+		buf = jsonv.Append(buf, processors.EventMessage(e, p.Secret))
+		body := payload(start)
+		for j, pl := range pipes {
+			if seenSink(pipes[:j], pl.Sink.Name) {
 				continue
 			}
-			seen[pl.Sink.Name] = true
 			mid := pl.Sink.Name + ":event:" + hid
-			out := message.NewMessage(mid, append([]byte(nil), buf...))
-			out.Metadata = message.Metadata{
-				HeaderMsgID:          mid,
-				HeaderNotificationID: hid,
-				HeaderPipeline:       pl.Name,
-				HeaderReceived:       received,
-			}
+			out := message.NewMessage(mid, body)
+			out.Metadata[HeaderMsgID] = mid
+			out.Metadata[HeaderNotificationID] = hid
+			out.Metadata[HeaderPipeline] = pl.Name
+			out.Metadata[HeaderReceived] = received
 			subjects = append(subjects, EventSubject(pl.Sink.Name, e.EventType))
 			outs = append(outs, out)
 			if named {
@@ -204,6 +237,16 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool) 
 		}
 	}
 	return subjects, outs, prod, nil
+}
+
+// seenSink reports whether one of pipes routes to sink already.
+func seenSink(pipes []pipeline.Pipeline, sink string) bool {
+	for _, pl := range pipes {
+		if pl.Sink.Name == sink {
+			return true
+		}
+	}
+	return false
 }
 
 // SampleID is a sample's deterministic id: a UUID (version 5 layout) made

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -52,7 +53,7 @@ Examples:
 	namespace := fs.String("namespace", "", "publish to replay.<name>.samples|events... in stream REPLAY (created if missing)")
 	output := fs.String("output", "", "dry run: write samples and events as JSON lines to this file ('-' for stdout) and publish nothing")
 	workers := fs.Int("workers", 0, "conversion goroutines (default GOMAXPROCS)")
-	batch := fs.Int("batch", 4000, "notifications fetched at once")
+	batch := fs.Int("batch", replay.DefaultBatchSize, "notifications converted by one worker at once (the server sends ahead two batches)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	if err := parseFlags(fs, args); err != nil {
@@ -105,6 +106,9 @@ Examples:
 	}
 	cfg.Definitions = defs
 
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(replay.GCPercent) // see replay.GCPercent
+	}
 	nc, closeNATS, err := replayConnect(*data, *natsURL, natsCreds.options())
 	if err != nil {
 		return err
@@ -124,7 +128,7 @@ Examples:
 				f.Close()
 			}
 		}()
-		out = bufio.NewWriterSize(f, 1<<20)
+		out = bufio.NewWriterSize(f, 256<<10)
 		cfg.Output = out
 	}
 	cfg.Progress = replay.NewProgress(stderr, logger)

@@ -24,6 +24,21 @@ const StreamReplay = "REPLAY"
 // replay.<namespace>.samples.<sink>.<meter>.
 const Prefix = "replay"
 
+// DefaultBatchSize is Config.BatchSize's default: large enough that handing
+// batches on costs nothing measurable, small enough that what is in flight
+// (the batches queued, being converted and being written, and two the
+// server sent ahead: about Workers + 5 batches of bodies) stays a few tens
+// of MiB.
+const DefaultBatchSize = 1000
+
+// GCPercent is the garbage collector's target the replay command sets
+// unless GOGC is set: a replay allocates fast while its live heap stays
+// small (the batches in flight, and with --data the server's caches), so
+// collecting half as often saves about a seventh of its CPU time for about
+// 1.4 times the memory (200,000 notifications from a stopped store: 4.7
+// CPU seconds and 220 MiB RSS at Go's default 100, 4.1 and 300 MiB at 200).
+const GCPercent = 200
+
 // Config selects what to replay and where to. Zero values mean the
 // documented defaults.
 type Config struct {
@@ -53,7 +68,8 @@ type Config struct {
 	// events) of this pipeline sink. Default: every sink.
 	Sink string
 	// Namespace publishes to replay.<Namespace>.<live subject>, in stream
-	// REPLAY (created when missing), instead of the live subjects.
+	// REPLAY (created when missing), instead of the live subjects, with
+	// message ids of their own (NamespaceMsgID).
 	Namespace string
 	// Output makes the replay a dry run: the samples and events are written
 	// to it as JSON lines (Ceilometer's as_dict()) and nothing is published.
@@ -62,8 +78,8 @@ type Config struct {
 	// Workers convert in parallel; the output order stays the stream's.
 	// Default: runtime.GOMAXPROCS(0).
 	Workers int
-	// BatchSize is how many notifications are fetched, and handed to a
-	// worker, at once. Default: 4000.
+	// BatchSize is how many notifications are handed to a worker at once;
+	// the server sends ahead up to two batches. Default: DefaultBatchSize.
 	BatchSize int
 	// Progress, if set, is told the total and each batch done.
 	Progress *Progress
@@ -85,7 +101,7 @@ func (c *Config) setDefaults() {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
 	if c.BatchSize == 0 {
-		c.BatchSize = 4000
+		c.BatchSize = DefaultBatchSize
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -71,7 +71,24 @@ func (e *env) store(cases []testenv.Case) []uint64 {
 	ctx := context.Background()
 	seqs := make([]uint64, len(cases))
 	futures := make([]jetstream.PubAckFuture, len(cases))
+	wait := func(from, to int) {
+		for i := from; i < to; i++ {
+			select {
+			case ack := <-futures[i].Ok():
+				seqs[i] = ack.Sequence
+			case err := <-futures[i].Err():
+				e.t.Fatal(err)
+			case <-ctx.Done():
+			}
+		}
+	}
+	// in windows well under the client's pending limit: a loaded machine
+	// must not stall the publisher
+	const window = 1000
 	for i, c := range cases {
+		if i >= window {
+			wait(i-window, i-window+1)
+		}
 		n, err := processors.Decode([]byte(c.Body))
 		if err != nil {
 			e.t.Fatal(err)
@@ -84,15 +101,7 @@ func (e *env) store(cases []testenv.Case) []uint64 {
 			e.t.Fatal(err)
 		}
 	}
-	for i, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			seqs[i] = ack.Sequence
-		case err := <-f.Err():
-			e.t.Fatal(err)
-		case <-ctx.Done():
-		}
-	}
+	wait(max(0, len(cases)-window), len(cases))
 	return seqs
 }
 
@@ -107,7 +116,24 @@ func (e *env) replay(cfg Config) *Summary {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.noConsumers()
 	return sum
+}
+
+// noConsumers fails the test if a consumer is left on NOTIFICATIONS.
+func (e *env) noConsumers() {
+	e.t.Helper()
+	st, err := e.js.Stream(context.Background(), service.StreamNotifications)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for name := range st.ConsumerNames(context.Background()).Name() {
+		names = append(names, name)
+	}
+	if len(names) > 0 {
+		e.t.Errorf("consumers left on %s after the replay: %v", service.StreamNotifications, names)
+	}
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -12,8 +12,9 @@ import (
 )
 
 // Progress shows how far a replay is: on a terminal a bar redrawn in place
-// (done/total, rate, ETA) at most ten times a second; elsewhere a log line
-// every LogInterval.
+// (done/total, rate, ETA) at most ten times a second; elsewhere plain log
+// lines: "replay started" (total), "replaying" every LogInterval (done,
+// total, rate, ETA) and "replay finished" (done, total, rate, elapsed).
 type Progress struct {
 	w        io.Writer
 	terminal bool
@@ -56,6 +57,7 @@ func (p *Progress) Start(total uint64) {
 	interval := redrawInterval
 	if !p.terminal {
 		interval = p.LogInterval
+		p.log.Info("replay started", "total", total)
 	}
 	p.wg.Add(1)
 	go func() {
@@ -87,7 +89,11 @@ func (p *Progress) Stop() {
 		if p.terminal {
 			p.report()
 			fmt.Fprintln(p.w)
+			return
 		}
+		done, elapsed := p.done.Load(), time.Since(p.start)
+		p.log.Info("replay finished", "done", done, "total", p.total.Load(),
+			"rate_per_s", int(rateOf(done, elapsed)), "elapsed", elapsed.Round(time.Millisecond))
 	})
 }
 

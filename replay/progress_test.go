@@ -35,7 +35,9 @@ func TestProgressLogsLinesWhenNotATerminal(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("drew %q on a non-terminal", out.String())
 	}
-	if !strings.Contains(logs.String(), "done=4 total=10") {
-		t.Errorf("logs %q", logs.String())
+	for _, want := range []string{"msg=\"replay started\" total=10", "msg=replaying done=4 total=10", "msg=\"replay finished\" done=4 total=10"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no %q in the logs:\n%s", want, logs.String())
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ func Run(ctx context.Context, nc *nats.Conn, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, sum: newSummary(), start: time.Now()}
+	r := &run{cfg: cfg, sum: newSummary(), st: st, start: time.Now()}
 	r.sum.Total = sp.total
 	if cfg.Progress != nil {
 		cfg.Progress.Start(sp.total)
@@ -104,13 +105,16 @@ type run struct {
 	cfg   Config
 	sum   *Summary
 	pub   *jst.Publisher
+	st    jetstream.Stream
 	start time.Time
+	// free holds batches the emitter is done with, for the reader to reuse.
+	free chan *batch
 
 	logged int
 }
 
-// batch is one fetch of notifications, converted by one worker and then
-// written or published, in fetch order, by the single emitter.
+// batch is one group of notifications, converted by one worker and then
+// written or published, in read order, by the single emitter.
 type batch struct {
 	notes []note
 	done  chan struct{}
@@ -127,9 +131,37 @@ type note struct {
 	id, received string
 }
 
+// newBatch returns a batch the emitter is done with, emptied, or a new one.
+func (r *run) newBatch() *batch {
+	select {
+	case b := <-r.free:
+		b.notes = b.notes[:0]
+		b.lines = b.lines[:0]
+		clear(b.subjects)
+		b.subjects = b.subjects[:0]
+		clear(b.msgs)
+		b.msgs = b.msgs[:0]
+		b.counts.reset()
+		b.done = make(chan struct{})
+		return b
+	default:
+		return &batch{notes: make([]note, 0, r.cfg.BatchSize), done: make(chan struct{}), counts: newCounts()}
+	}
+}
+
+// recycle hands b back to the reader; it is dropped when enough are held.
+func (r *run) recycle(b *batch) {
+	clear(b.notes) // the bodies can go before the batch is reused
+	select {
+	case r.free <- b:
+	default:
+	}
+}
+
 func (r *run) pipeline(ctx context.Context, cons jetstream.Consumer, sp span) error {
 	work := make(chan *batch, r.cfg.Workers)
 	order := make(chan *batch, r.cfg.Workers+1)
+	r.free = make(chan *batch, 2*r.cfg.Workers+2)
 	var wg sync.WaitGroup
 	for range r.cfg.Workers {
 		wg.Add(1)
@@ -159,48 +191,141 @@ func (r *run) pipeline(ctx context.Context, cons jetstream.Consumer, sp span) er
 	return errors.Join(readErr, emitErr)
 }
 
-// read fetches the span in batches until its end, the total, the end of
-// what is stored, or ctx's end.
+// stallCheck is how long the reader waits for a message before it asks the
+// server whether any is left to read (a variable for tests).
+var stallCheck = 5 * time.Second
+
+// read consumes the span and hands it on in batches of BatchSize, until its
+// end (the total read, a sequence past the end or a time at or after
+// until), the end of what is stored (a message with nothing pending after
+// it, or none left when the server is asked after a stall), or ctx's end.
+//
+// It consumes (the server sending ahead up to two batches) rather than
+// fetching: an ordered consumer recreates its server-side consumer on every
+// fetch.
 func (r *run) read(ctx context.Context, cons jetstream.Consumer, sp span, emit func(*batch)) error {
-	var read uint64
-	for read < sp.total && ctx.Err() == nil {
-		mb, err := cons.FetchNoWait(min(r.cfg.BatchSize, int(sp.total-read)))
-		if err != nil {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		b := &batch{done: make(chan struct{}), notes: make([]note, 0, r.cfg.BatchSize)}
-		last := false
-		for jm := range mb.Messages() {
-			if last {
-				continue // drain the batch
-			}
-			meta, err := jm.Metadata()
-			if err != nil {
-				return err
-			}
-			if meta.Sequence.Stream > sp.end || (!sp.until.IsZero() && !meta.Timestamp.Before(sp.until)) {
-				last = true
-				continue
-			}
-			h := jm.Headers()
-			b.notes = append(b.notes, note{seq: meta.Sequence.Stream, body: jm.Data(),
-				id: h.Get(routes.HeaderMsgID), received: h.Get(routes.HeaderReceived)})
-			read++
-			if read == sp.total || meta.NumPending == 0 {
-				last = true
-			}
-		}
-		if err := mb.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		if len(b.notes) > 0 {
-			emit(b)
-		}
-		if last || len(b.notes) == 0 {
-			break
+	var (
+		mu       sync.Mutex
+		b        = r.newBatch()
+		read     uint64
+		lastSeq  uint64
+		progress = make(chan struct{}, 1)
+		finished = make(chan error, 1)
+		over     bool
+	)
+	finish := func(err error) { // with mu held
+		if !over {
+			over = true
+			finished <- err
 		}
 	}
-	return nil
+	flush := func() { // with mu held
+		if len(b.notes) > 0 {
+			emit(b)
+			b = r.newBatch()
+		}
+	}
+	handler := func(jm jetstream.Msg) {
+		mu.Lock()
+		defer mu.Unlock()
+		if over {
+			return
+		}
+		meta, err := jm.Metadata()
+		if err != nil {
+			flush()
+			finish(fmt.Errorf("consume: %w", err))
+			return
+		}
+		if meta.Sequence.Stream > sp.end || (!sp.until.IsZero() && !meta.Timestamp.Before(sp.until)) {
+			flush()
+			finish(nil)
+			return
+		}
+		h := jm.Headers()
+		b.notes = append(b.notes, note{seq: meta.Sequence.Stream, body: jm.Data(),
+			id: h.Get(routes.HeaderMsgID), received: h.Get(routes.HeaderReceived)})
+		read++
+		lastSeq = meta.Sequence.Stream
+		end := read == sp.total || meta.NumPending == 0
+		if end || len(b.notes) == r.cfg.BatchSize {
+			flush()
+		}
+		if end {
+			finish(nil)
+		}
+		select {
+		case progress <- struct{}{}:
+		default:
+		}
+	}
+	cc, err := cons.Consume(handler,
+		jetstream.PullMaxMessages(2*r.cfg.BatchSize),
+		jetstream.StopAfter(int(min(sp.total, uint64(math.MaxInt)))),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			r.log().Debug("ordered consumer", "error", err)
+		}))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", r.cfg.Stream, err)
+	}
+	defer func() {
+		cc.Stop()
+		<-cc.Closed()
+		// the ordered consumer would linger on the server for minutes
+		if info := cons.CachedInfo(); info != nil {
+			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := r.st.DeleteConsumer(dctx, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				r.log().Debug("delete the ordered consumer", "consumer", info.Name, "error", err)
+			}
+		}
+	}()
+
+	stall := time.NewTicker(stallCheck)
+	defer stall.Stop()
+	moved := false
+	for {
+		select {
+		case err := <-finished:
+			return err
+		case <-ctx.Done():
+			mu.Lock()
+			flush()
+			finish(nil)
+			mu.Unlock()
+			return nil
+		case <-progress:
+			moved = true
+		case <-stall.C:
+			if moved {
+				moved = false
+				continue
+			}
+			// what is left after the last notification read, or of the span
+			rest := jetstream.ConsumerConfig{DeliverPolicy: sp.start.DeliverPolicy, OptStartSeq: sp.start.OptStartSeq, OptStartTime: sp.start.OptStartTime}
+			mu.Lock()
+			if lastSeq != 0 {
+				rest = jetstream.ConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: lastSeq + 1}
+			}
+			mu.Unlock()
+			left, err := pending(ctx, r.st, rest, r.cfg.Subjects)
+			if err != nil && ctx.Err() == nil {
+				mu.Lock()
+				flush()
+				finish(fmt.Errorf("no message for %s: %w", stallCheck, err))
+				mu.Unlock()
+				continue
+			}
+			if err == nil && left == 0 {
+				// what was counted at the start is gone (the stream's limits
+				// removed it): the replay ends with what is left
+				mu.Lock()
+				flush()
+				finish(nil)
+				mu.Unlock()
+			}
+		}
+	}
 }
 
 // emit writes or publishes the converted batches in order. Publishes are
@@ -254,6 +379,7 @@ func (r *run) emit(order <-chan *batch) error {
 		if r.cfg.Progress != nil {
 			r.cfg.Progress.Add(uint64(len(b.notes)))
 		}
+		r.recycle(b)
 	}
 	close(acks)
 	<-acked
@@ -288,7 +414,9 @@ func (r *run) newWorker() *worker {
 }
 
 func (w *worker) convert(b *batch) {
-	b.counts = newCounts()
+	if b.counts.samples == nil {
+		b.counts = newCounts()
+	}
 	for i := range b.notes {
 		n := &b.notes[i]
 		b.counts.notifications++
@@ -309,11 +437,21 @@ func (w *worker) convert(b *batch) {
 			}
 			if w.cfg.Namespace != "" {
 				s = Prefix + "." + w.cfg.Namespace + "." + s
+				msgs[j].Metadata.Set(routes.HeaderMsgID, NamespaceMsgID(w.cfg.Namespace, msgs[j].Metadata.Get(routes.HeaderMsgID)))
 			}
 			b.subjects = append(b.subjects, s)
 			b.msgs = append(b.msgs, msgs[j])
 		}
 	}
+}
+
+// NamespaceMsgID is the message id a namespace replay gives the message
+// whose live id is id: replay.<namespace>:<id>. Every namespace shares
+// stream REPLAY and its duplicate window, so ids are kept apart per
+// namespace: a second namespace gets every message (a comparison needs
+// them all), while the same namespace replayed twice adds nothing.
+func NamespaceMsgID(namespace, id string) string {
+	return Prefix + "." + namespace + ":" + id
 }
 
 // dryRun appends the notification's samples and events as lines, with the

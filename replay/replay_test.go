@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -250,7 +251,7 @@ func TestNamespaceReplayLandsUnderReplayWithTheChangedDefinition(t *testing.T) {
 	}
 	memory := 0
 	for i, m := range got {
-		if m.Subject() != wantSubj[i] || !bytes.Equal(m.Data(), want[i].Payload) || m.Headers().Get(routes.HeaderMsgID) != want[i].Metadata.Get(routes.HeaderMsgID) {
+		if m.Subject() != wantSubj[i] || !bytes.Equal(m.Data(), want[i].Payload) || m.Headers().Get(routes.HeaderMsgID) != NamespaceMsgID("t1", want[i].Metadata.Get(routes.HeaderMsgID)) {
 			t.Fatalf("message %d on %s: %.200s, want on %s: %.200s", i, m.Subject(), m.Data(), wantSubj[i], want[i].Payload)
 		}
 		if strings.HasSuffix(m.Subject(), ".samples.meter_sink.memory") {
@@ -271,6 +272,24 @@ func TestNamespaceReplayLandsUnderReplayWithTheChangedDefinition(t *testing.T) {
 	}
 	if n := e.msgs(service.StreamSamples) + e.msgs(service.StreamEvents); n != 0 {
 		t.Errorf("a namespace replay stored %d messages in the live streams", n)
+	}
+}
+
+func TestEachNamespaceGetsEveryMessageAndTheSameOneNothingTwice(t *testing.T) {
+	e := newEnv(t)
+	e.store(testenv.UniqueBodies(t, 50))
+	defs := shippedDefs(t)
+	a := e.replay(Config{Definitions: defs, Namespace: "a"})
+	if a.Stored == 0 || a.Stored != a.Published {
+		t.Fatalf("first namespace: published %d, stored %d", a.Published, a.Stored)
+	}
+	b := e.replay(Config{Definitions: defs, Namespace: "b"})
+	again := e.replay(Config{Definitions: defs, Namespace: "a"})
+	if b.Stored != a.Stored || again.Stored != 0 || again.Duplicates != a.Stored {
+		t.Errorf("second namespace stored %d of %d; the first again stored %d (duplicates %d)", b.Stored, a.Stored, again.Stored, again.Duplicates)
+	}
+	if n := e.msgs(StreamReplay); n != 2*a.Stored {
+		t.Errorf("REPLAY holds %d messages, want %d", n, 2*a.Stored)
 	}
 }
 
@@ -299,6 +318,58 @@ func TestCanceledReplayFinishesWhatItReadAndReportsIt(t *testing.T) {
 	}
 	// every notification read is written, whole and in order
 	lineDiff(t, out.buf.Bytes(), expectedLines(t, defs.Converter, bodiesOf(cases[:sum.Notifications])))
+}
+
+func TestReplayEndsWhenCountedNotificationsVanish(t *testing.T) {
+	defer func(d time.Duration) { stallCheck = d }(stallCheck)
+	stallCheck = 200 * time.Millisecond
+	e := newEnv(t)
+	cases := testenv.UniqueBodies(t, 200)
+	seqs := e.store(cases)
+	st, err := e.js.Stream(context.Background(), service.StreamNotifications)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the first write (of the first batch of 10) waits until every later
+	// notification is gone, as the stream's limits could remove them: those
+	// the server sent before are read, and then none comes
+	out := &deleteOnWrite{del: func() {
+		for _, seq := range seqs[10:] {
+			if err := st.DeleteMsg(context.Background(), seq); err != nil {
+				t.Error(err)
+			}
+		}
+	}}
+	defs := shippedDefs(t)
+	done := make(chan struct{})
+	var sum *Summary
+	go func() {
+		defer close(done)
+		sum, err = Run(context.Background(), e.nc, Config{Definitions: defs, Output: out, BatchSize: 10, Workers: 1, Logger: quiet()})
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the replay waits for notifications that are gone")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Total != 200 || sum.Notifications < 10 || sum.Notifications == 200 {
+		t.Fatalf("read %d of %d", sum.Notifications, sum.Total)
+	}
+	lineDiff(t, out.buf.Bytes(), expectedLines(t, defs.Converter, bodiesOf(cases[:sum.Notifications])))
+}
+
+type deleteOnWrite struct {
+	buf  bytes.Buffer
+	del  func()
+	once sync.Once
+}
+
+func (d *deleteOnWrite) Write(p []byte) (int, error) {
+	d.once.Do(d.del)
+	return d.buf.Write(p)
 }
 
 type cancelOnWrite struct {

@@ -126,6 +126,14 @@ func newCounts() counts {
 	return counts{samples: map[string]uint64{}, events: map[string]uint64{}}
 }
 
+// reset empties c for another batch, keeping its maps.
+func (c *counts) reset() {
+	c.notifications = 0
+	clear(c.samples)
+	clear(c.events)
+	c.errs = nil
+}
+
 func (c *counts) result(r *convert.Result) {
 	if r == nil {
 		return

@@ -18,7 +18,7 @@ func checkConfig(fs *flag.FlagSet, path string) []error {
 			return splitJoined(err)
 		}
 	}
-	runFS, _, _ := declareRunFlags(io.Discard)
+	runFS, _, _, _ := declareRunFlags(io.Discard)
 	_ = runFS.Parse(nil)
 	if err := config.Apply(runFS, f, config.Options{LookupEnv: os.LookupEnv}); err != nil {
 		return splitJoined(err)

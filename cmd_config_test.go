@@ -20,7 +20,7 @@ const examplePath = "etc/meterflow.yaml"
 
 // clearRunEnv unsets every $MF_<FLAG> of run for the test.
 func clearRunEnv(t *testing.T) {
-	fs, _, _ := declareRunFlags(io.Discard)
+	fs, _, _, _ := declareRunFlags(io.Discard)
 	fs.VisitAll(func(fl *flag.Flag) { t.Setenv(config.EnvName(fl.Name), "") })
 	t.Setenv(config.EnvConfig, "")
 }
@@ -28,7 +28,7 @@ func clearRunEnv(t *testing.T) {
 // runConfig parses args as run does and returns the service's config.
 func runConfig(t *testing.T, args ...string) (*flag.FlagSet, error) {
 	t.Helper()
-	fs, configFile, build := declareRunFlags(io.Discard)
+	fs, configFile, build, _ := declareRunFlags(io.Discard)
 	if err := parseFlags(fs, args); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestConfigErrorsNameFileLineKeyAndType(t *testing.T) {
 
 func TestExampleConfigListsEveryRunFlag(t *testing.T) {
 	clearRunEnv(t) // defaults taken from $MF_NATS_PASSWORD and the like stay out
-	fs, _, _ := declareRunFlags(io.Discard)
+	fs, _, _, _ := declareRunFlags(io.Discard)
 	want, err := config.Example(fs, exampleHeader)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestExampleConfigListsEveryRunFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, _ := declareRunFlags(io.Discard)
+	got, _, _, _ := declareRunFlags(io.Discard)
 	_ = got.Parse(nil)
 	if err := config.Apply(got, f, config.Options{}); err != nil {
 		t.Fatalf("%v\n(go test -run TestExampleConfig -update-example . rewrites it)", err)

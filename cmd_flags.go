@@ -19,8 +19,8 @@ type natsFlags struct {
 func addNATSFlags(fs *flag.FlagSet) *natsFlags {
 	return &natsFlags{
 		user:     fs.String("nats-user", "", "NATS user (external server), or the user required by the embedded one"),
-		password: fs.String("nats-password", envOr("MF_NATS_PASSWORD", ""), "NATS password (default from $MF_NATS_PASSWORD)"),
-		token:    fs.String("nats-token", envOr("MF_NATS_TOKEN", ""), "NATS token (default from $MF_NATS_TOKEN)"),
+		password: secretFlag(fs, "nats-password", "NATS password (default from $MF_NATS_PASSWORD)"),
+		token:    secretFlag(fs, "nats-token", "NATS token (default from $MF_NATS_TOKEN)"),
 		creds:    fs.String("nats-creds", "", "NATS credentials file (external server)"),
 		nkey:     fs.String("nats-nkey", "", "NATS nkey seed file (external server)"),
 		ca:       fs.String("nats-ca", "", "CA certificate file to verify the NATS server"),
@@ -77,7 +77,36 @@ func (d *definitionFlags) apply(cfg *service.Config) {
 }
 
 func addSecretFlag(fs *flag.FlagSet) *string {
-	return fs.String("telemetry-secret", envOr("MF_TELEMETRY_SECRET", ""), "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+	return secretFlag(fs, "telemetry-secret", "secret signing samples and events, Ceilometer's telemetry_secret (default from $MF_TELEMETRY_SECRET, else Ceilometer's default)")
+}
+
+// secretFlag declares a string flag holding a secret. Its default is
+// $MF_<FLAG> (for commands that do not apply the config file), and its
+// value is never shown: not in --help, not in a usage message after a
+// flag error, not in a generated config file.
+func secretFlag(fs *flag.FlagSet, name, usage string) *string {
+	v := &secretValue{p: new(string)}
+	*v.p = os.Getenv(config.EnvName(name))
+	fs.Var(v, name, usage)
+	return v.p
+}
+
+// secretValue is a flag.Value whose String hides the value.
+type secretValue struct{ p *string }
+
+func (s *secretValue) String() string { return "" }
+
+func (s *secretValue) Set(v string) error {
+	*s.p = v
+	return nil
+}
+
+// Get implements flag.Getter (config.TypeName: "a string").
+func (s *secretValue) Get() any {
+	if s == nil || s.p == nil {
+		return ""
+	}
+	return *s.p
 }
 
 // Values lists the flag's current values (config.ListValue).

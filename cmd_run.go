@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"meterflow/service"
 	amqpt "meterflow/transport/amqp"
@@ -18,7 +22,7 @@ import (
 )
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
-	fs, configFile, build := declareRunFlags(stderr)
+	fs, configFile, build, rt := declareRunFlags(stderr)
 	watch := fs.Bool("watch", false, "reload the definitions and pipelines when their files change (checked every 2s), as SIGHUP does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -31,16 +35,26 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := cfg.Logger
+	if err := checkPprofListen(*rt.pprofListen); err != nil {
+		return err
+	}
+	limit := rt.apply()
+	logger.Debug("Go runtime", "memory_limit", limit, "GOMEMLIMIT", os.Getenv("GOMEMLIMIT"))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := servePprof(ctx, *rt.pprofListen, logger); err != nil {
+		return err
+	}
+	go enforceMemoryLimit(ctx, limit, logger)
 	// SIGHUP reloads; caught from here on (a SIGHUP while starting waits)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	diagnosis := diagnoseNATS(&cfg, logger)
 	svc, err := service.New(ctx, cfg)
 	if err != nil {
-		return err
+		return diagnosis.explain(err)
 	}
 	logger.Info("meterflow running", "version", version, "brokers", redactAll(cfg.AMQP.Brokers), "topics", cfg.Topics)
 	go reloadOnSignal(ctx, svc, hup, logger)
@@ -69,8 +83,9 @@ func reloadOnSignal(ctx context.Context, svc *service.Service, signals <-chan os
 }
 
 // declareRunFlags declares the flags of run. build turns them, once parsed and
-// completed by applyConfig, into the service's configuration.
-func declareRunFlags(stderr io.Writer) (fs *flag.FlagSet, configFile *string, build func() (service.Config, error)) {
+// completed by applyConfig, into the service's configuration; rt are the
+// flags tuning the Go runtime of the process.
+func declareRunFlags(stderr io.Writer) (fs *flag.FlagSet, configFile *string, build func() (service.Config, error), rt *runtimeFlags) {
 	fs = newFlagSet("run", "run [flags]", stderr)
 	withExamples(fs, stderr, `usage: meterflow run [flags]
 
@@ -90,7 +105,7 @@ Examples:
 `)
 	configFile = addConfigFlag(fs)
 	brokers := &listFlag{values: []string{"rabbit://guest:guest@localhost:5672/"}}
-	fs.Var(brokers, "amqp-url", "oslo.messaging transport URL of a RabbitMQ to consume, repeatable (rabbit://user:pass@host:port[,host2:port2]/vhost)")
+	fs.Var(brokers, "amqp-url", "oslo.messaging transport URL of a RabbitMQ to consume, repeatable (rabbit://user:pass@host:port[,host2:port2]/vhost[?ssl=1], amqps:// for TLS)")
 	exchanges := &listFlag{values: amqpt.DefaultExchanges, split: true}
 	fs.Var(exchanges, "exchanges", "control exchanges to bind (comma-separated)")
 	priorities := &listFlag{values: amqpt.DefaultPriorities, split: true}
@@ -102,6 +117,10 @@ Examples:
 	durable := fs.Bool("amqp-durable-queues", false, "create missing exchanges and queues durable (oslo's amqp_durable_queues)")
 	quorum := fs.Bool("amqp-quorum-queues", false, "create missing queues as quorum queues (oslo's rabbit_quorum_queue)")
 	prefetch := fs.Int("prefetch", 1000, "AMQP prefetch per queue (deliveries in flight)")
+	amqpTLS := amqpt.TLSFiles{}
+	fs.StringVar(&amqpTLS.CA, "amqp-ca", "", "CA certificate file to verify amqps:// (and ?ssl=1) brokers, oslo's ssl_ca_file (default: the system roots)")
+	fs.StringVar(&amqpTLS.Cert, "amqp-cert", "", "client certificate file for amqps:// brokers, oslo's ssl_cert_file")
+	fs.StringVar(&amqpTLS.Key, "amqp-key", "", "client key file for amqps:// brokers, oslo's ssl_key_file")
 
 	data := fs.String("data", "./data", "directory of the embedded JetStream store")
 	listen := fs.String("nats-listen", jst.DefaultListenAddr, "listen address of the embedded NATS server (4222 is often taken by a system nats-server)")
@@ -123,6 +142,7 @@ Examples:
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long a graceful stop may take")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	rt = addRuntimeFlags(fs)
 	return fs, configFile, func() (service.Config, error) {
 		logger, err := newLogger(stderr, *logFormat, *logLevel)
 		if err != nil {
@@ -151,21 +171,80 @@ Examples:
 			Events:             jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes, Duplicates: *dupWindow, Replicas: *replicas},
 			DeadLetter:         jst.StreamConfig{MaxAge: *maxAge, MaxBytes: *maxBytes / 10, Duplicates: *dupWindow, Replicas: *replicas},
 		}
+		if !amqpTLS.IsZero() {
+			if cfg.AMQP.TLS, err = amqpt.LoadTLS(amqpTLS); err != nil {
+				return service.Config{}, fmt.Errorf("--amqp-ca/--amqp-cert/--amqp-key: %w", err)
+			}
+		}
 		defFlags.apply(&cfg)
 		if *natsURL == "" {
+			if err := checkEmbeddedAuth(*listen, *natsCreds.user, *natsCreds.token); err != nil {
+				return service.Config{}, err
+			}
 			cfg.Server = jst.ServerConfig{DataDir: *data, ListenAddr: *listen, User: *natsCreds.user, Password: *natsCreds.password, Token: *natsCreds.token}
 		} else {
 			cfg.NATSOptions = append([]jst.ConnectOption{jst.WithRetryOnFailedConnect()}, natsCreds.options()...)
 		}
 		return cfg, nil
+	}, rt
+}
+
+// natsDiagnosis says why an external NATS cannot be reached. nats.go
+// retries a TLS or TCP failure silently and, after an authorization
+// violation, closes the connection with the cause kept only in
+// Conn.LastError: meterflow would hang or fail with "connection closed".
+type natsDiagnosis struct{ closed chan error }
+
+// diagnoseNATS logs every failed attempt to reach cfg's external NATS and
+// keeps the error nats.go gave up with, for explain.
+func diagnoseNATS(cfg *service.Config, logger *slog.Logger) *natsDiagnosis {
+	d := &natsDiagnosis{closed: make(chan error, 1)}
+	if cfg.NATSURL == "" {
+		return d
+	}
+	cfg.NATSOptions = append(cfg.NATSOptions, jst.WithNATSOptions(
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			logger.Warn("NATS unavailable, retrying", "error", err)
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if err := nc.LastError(); err != nil {
+				select {
+				case d.closed <- err:
+				default:
+				}
+			}
+		}),
+	))
+	return d
+}
+
+// explain adds to err, when the NATS connection was closed under it, the
+// reason (the server's authorization violation, say). The reason is
+// reported asynchronously: explain waits for it up to a second.
+func (d *natsDiagnosis) explain(err error) error {
+	if !errors.Is(err, nats.ErrConnectionClosed) && !strings.Contains(err.Error(), nats.ErrConnectionClosed.Error()) {
+		return err
+	}
+	select {
+	case cause := <-d.closed:
+		return fmt.Errorf("%w: the NATS server closed the connection: %v", err, cause)
+	case <-time.After(time.Second):
+		return err
 	}
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
+// checkEmbeddedAuth refuses to expose the embedded NATS server beyond
+// loopback without authentication: anyone reaching the port could read
+// and delete the notification log.
+func checkEmbeddedAuth(listen, user, token string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || user != "" || token != "" {
+		return nil // a bad address is reported by the server itself
 	}
-	return def
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--nats-listen %s exposes the embedded NATS server beyond loopback without authentication: set --nats-user and --nats-password (or $MF_NATS_PASSWORD), or --nats-token (or $MF_NATS_TOKEN)", listen)
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -1,18 +1,21 @@
 package metrics
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	amqpt "meterflow/transport/amqp"
+	jst "meterflow/transport/jetstream"
 )
 
 // BridgeMiddleware counts the bridge's AMQP deliveries per exchange and
 // priority: received when the handling starts, then bridged (stored and
-// acked) or dead-lettered. A delivery that fails is nacked and counted
-// again as received when RabbitMQ redelivers it. Put it outside the
+// acked) or dead-lettered. A delivery that fails is nacked, counted in
+// bridge_store_failures_total by reason, and counted again as received
+// when RabbitMQ redelivers it. Put it outside the
 // dead-letter middleware of the bridge route.
 func (m *Metrics) BridgeMiddleware(h message.HandlerFunc) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
@@ -23,6 +26,7 @@ func (m *Metrics) BridgeMiddleware(h message.HandlerFunc) message.HandlerFunc {
 		out, err := h(msg)
 		switch {
 		case err != nil:
+			m.bridgeStoreFailures.WithLabelValues(storeFailure(err)).Inc()
 		case deadLettered(msg, before):
 			m.bridgeDeadLettered.WithLabelValues(exchange, priority).Inc()
 		default:
@@ -54,4 +58,17 @@ func priorityOf(routingKey string) string {
 		return p
 	}
 	return ""
+}
+
+// storeFailure names why a delivery could not be stored, for
+// bridge_store_failures_total.
+func storeFailure(err error) string {
+	switch {
+	case errors.Is(err, jst.ErrStreamFull):
+		return "stream_full"
+	case errors.Is(err, jst.ErrPublishTimeout):
+		return "timeout"
+	default:
+		return "not_acked"
+	}
 }

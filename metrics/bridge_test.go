@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -9,6 +10,7 @@ import (
 
 	"meterflow/processors"
 	amqpt "meterflow/transport/amqp"
+	jst "meterflow/transport/jetstream"
 )
 
 func delivery(exchange, routingKey string) *message.Message {
@@ -33,6 +35,9 @@ func TestBridgeMiddlewareCountsPerExchangeAndPriority(t *testing.T) {
 	_, _ = h(delivery("nova", "notifications.error"))
 	fail = errors.New("JetStream down")
 	_, _ = h(delivery("glance", "notifications.info"))
+	fail = fmt.Errorf("store: %w: %w", jst.ErrPublishNotAcked, jst.ErrStreamFull)
+	_, _ = h(delivery("glance", "notifications.info"))
+	_, _ = h(delivery("glance", "notifications.info"))
 
 	for _, c := range []struct {
 		name           string
@@ -41,7 +46,7 @@ func TestBridgeMiddlewareCountsPerExchangeAndPriority(t *testing.T) {
 	}{
 		{"received", 2, "nova", "info"}, {"bridged", 2, "nova", "info"},
 		{"received", 1, "nova", "error"}, {"dead_lettered", 1, "nova", "error"}, {"bridged", 0, "nova", "error"},
-		{"received", 1, "glance", "info"}, {"bridged", 0, "glance", "info"},
+		{"received", 3, "glance", "info"}, {"bridged", 0, "glance", "info"},
 	} {
 		var got float64
 		switch c.name {
@@ -54,6 +59,11 @@ func TestBridgeMiddlewareCountsPerExchangeAndPriority(t *testing.T) {
 		}
 		if got != c.v {
 			t.Errorf("%s{%s,%s} = %v, want %v", c.name, c.exchange, c.prio, got, c.v)
+		}
+	}
+	for reason, want := range map[string]float64{"stream_full": 2, "not_acked": 1, "timeout": 0} {
+		if got := value(m.bridgeStoreFailures.WithLabelValues(reason)); got != want {
+			t.Errorf("bridge_store_failures_total{reason=%q} = %v, want %v", reason, got, want)
 		}
 	}
 }

@@ -31,6 +31,7 @@ type Metrics struct {
 	Registry *prometheus.Registry
 
 	bridgeReceived, bridgeBridged, bridgeDuplicates, bridgeDeadLettered *prometheus.CounterVec
+	bridgeStoreFailures                                                 *prometheus.CounterVec
 	duplicates                                                          *prometheus.CounterVec
 
 	produced *prometheus.CounterVec
@@ -60,11 +61,12 @@ func New() *Metrics {
 	m := &Metrics{
 		Registry: reg,
 
-		bridgeReceived:     f("bridge_received_total", "AMQP deliveries the bridge received (redeliveries included).", "exchange", "priority"),
-		bridgeBridged:      f("bridge_bridged_total", "Notifications the bridge stored in NOTIFICATIONS (duplicates included) and acked.", "exchange", "priority"),
-		bridgeDuplicates:   f("bridge_duplicates_total", "Notifications JetStream acknowledged as duplicates of a stored one (same message_id).", "exchange", "priority"),
-		bridgeDeadLettered: f("bridge_dead_lettered_total", "AMQP deliveries that were not notifications, stored on deadletter.bridge and acked.", "exchange", "priority"),
-		duplicates:         f("jetstream_duplicates_total", "Messages JetStream acknowledged as duplicates, by the first token of their subject.", "prefix"),
+		bridgeReceived:      f("bridge_received_total", "AMQP deliveries the bridge received (redeliveries included).", "exchange", "priority"),
+		bridgeBridged:       f("bridge_bridged_total", "Notifications the bridge stored in NOTIFICATIONS (duplicates included) and acked.", "exchange", "priority"),
+		bridgeDuplicates:    f("bridge_duplicates_total", "Notifications JetStream acknowledged as duplicates of a stored one (same message_id).", "exchange", "priority"),
+		bridgeDeadLettered:  f("bridge_dead_lettered_total", "AMQP deliveries that were not notifications, stored on deadletter.bridge and acked.", "exchange", "priority"),
+		bridgeStoreFailures: f("bridge_store_failures_total", "AMQP deliveries the bridge could not store and nacked (RabbitMQ redelivers them), by reason: stream_full (NOTIFICATIONS at --stream-max-bytes, or the store's disk full), timeout, not_acked.", "reason"),
+		duplicates:          f("jetstream_duplicates_total", "Messages JetStream acknowledged as duplicates, by the first token of their subject.", "prefix"),
 
 		produced: f("produced_total", "Samples and events the process route stored for a sink, by meter (event type).", "kind", "name", "sink"),
 

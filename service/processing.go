@@ -9,7 +9,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"meterflow/definitions"
@@ -191,7 +190,7 @@ func (s *Service) addDelivery(spec deliverySpec) (_ *delivery, err error) {
 		}
 	}()
 	sk, err := sinks.New(k.url, sinks.Options{Logger: s.log.With("sink", k.sink), Secret: s.cfg.Secret, Name: k.sink,
-		TransportURL: s.cfg.AMQP.Brokers[0], GnocchiURL: s.cfg.GnocchiURL})
+		TransportURL: s.cfg.AMQP.Brokers[0], AMQPTLS: s.cfg.AMQP.TLS, GnocchiURL: s.cfg.GnocchiURL})
 	if err != nil {
 		return nil, err
 	}
@@ -260,34 +259,4 @@ func (s *Service) exposeSink(sk sinks.Sink, sinkName string, index int) (unexpos
 		return nil, fmt.Errorf("expose its series on /metrics: %w", err)
 	}
 	return func() { reg.Unregister(ps.Collector()) }, nil
-}
-
-// addRoute registers a handler with meterflow's middleware: count and time
-// every message by outcome (labelled by route name and sink, "" for the
-// bridge and process routes), then the route's own outer middleware
-// (extra), dead-letter what can never succeed (on deadletter.<deadLetter>),
-// turn panics into dead letters, retry the rest with backoff before
-// nacking.
-func (s *Service) addRoute(name, sink, deadLetter, topic string, sub message.Subscriber, h message.NoPublishHandlerFunc, extra ...message.HandlerMiddleware) (*message.Handler, error) {
-	dl, err := routes.DeadLetter(s.pub, deadLetter, routes.WithDeadLetterLogger(s.log))
-	if err != nil {
-		return nil, err
-	}
-	handler := s.router.AddConsumerHandler(name, topic, sub, h)
-	handler.AddMiddleware(s.metrics.HandlerMiddleware(name, sink))
-	handler.AddMiddleware(extra...)
-	handler.AddMiddleware(
-		dl,
-		routes.RecoverAsPermanent,
-		middleware.Retry{
-			MaxRetries:      3,
-			InitialInterval: 100 * time.Millisecond,
-			MaxInterval:     2 * time.Second,
-			Multiplier:      2,
-			ShouldRetry:     func(p middleware.RetryParams) bool { return !routes.IsPermanent(p.Err) },
-			OnRetryHook:     s.metrics.OnRetry(name, sink),
-			Logger:          watermill.NewSlogLogger(s.log),
-		}.Middleware,
-	)
-	return handler, nil
 }

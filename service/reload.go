@@ -33,7 +33,9 @@ var ErrStopping = errors.New("service is stopping")
 // Delivery routes of pipeline publishers that are new start before the
 // switch; those of publishers that are gone stop after it. A stopped
 // route's durable consumer stays in JetStream with its backlog: a later
-// reload that brings the publisher back resumes where it stopped.
+// reload that brings the publisher back resumes where it stopped. A
+// publisher whose URL changed at the same place in its sink takes over the
+// old one's durable consumer, backlog included.
 func (s *Service) Reload() error {
 	if s.cfg.BridgeOnly {
 		s.log.Info("definitions not reloaded: bridge only")
@@ -55,6 +57,15 @@ func (s *Service) Reload() error {
 	want := map[deliveryKey]bool{}
 	var added []deliveryKey
 	var started []*delivery
+	// replaced are the running routes of publishers whose URL changed at
+	// the same place (kind, sink, index): they share the route name and the
+	// durable consumer of the new one, so they stop before it starts and
+	// the new publisher takes over their backlog.
+	var replaced []deliverySpec
+	oldSpecs := map[deliveryKey]deliverySpec{}
+	for _, spec := range deliverySpecs(s.defs.Load()) {
+		oldSpecs[spec.key] = spec
+	}
 	rollback := func() {
 		for _, d := range started {
 			d.stop(s.cfg.ShutdownTimeout)
@@ -62,11 +73,26 @@ func (s *Service) Reload() error {
 		for _, k := range added {
 			delete(s.deliveries, k)
 		}
+		for _, spec := range replaced {
+			if err := s.startDelivery(spec); err != nil {
+				s.log.Error("publisher not restored after a rejected reload", "sink", spec.key.sink,
+					"publisher", sinks.Redact(spec.key.url), "error", err)
+			}
+		}
 	}
 	for _, spec := range deliverySpecs(defs) {
 		want[spec.key] = true
 		if s.deliveries[spec.key] != nil {
 			continue
+		}
+		for k, d := range s.deliveries {
+			if k.kind == spec.key.kind && k.sink == spec.key.sink && k.index == spec.key.index {
+				d.stop(s.cfg.ShutdownTimeout)
+				delete(s.deliveries, k)
+				if old, ok := oldSpecs[k]; ok {
+					replaced = append(replaced, old)
+				}
+			}
 		}
 		if err := s.startDelivery(spec); err != nil {
 			rollback()
@@ -89,7 +115,8 @@ func (s *Service) Reload() error {
 	s.log.Info("definitions reloaded",
 		"meters", meterCount(defs.Converter), "meters_before", meterCount(old.Converter),
 		"pipeline", defs.Samples.File, "event_pipeline", defs.Events.File,
-		"publishers_added", describe(added), "publishers_removed", describe(removed))
+		"publishers_added", describe(added), "publishers_removed", describe(removed),
+		"publishers_replaced", len(replaced))
 	return nil
 }
 

@@ -99,6 +99,16 @@ func writePipeline(t *testing.T, path string, names ...string) {
 	}
 }
 
+// imageMetersDir makes dir/meters.d holding the image.size meter in bytes.
+func imageMetersDir(t *testing.T, dir string) string {
+	metersDir := filepath.Join(dir, "meters.d")
+	if err := os.Mkdir(metersDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeMeters(t, metersDir, imageSizeMeters("B"))
+	return metersDir
+}
+
 func writeMeters(t *testing.T, dir, content string) {
 	if err := os.WriteFile(filepath.Join(dir, "meters.yaml"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -145,9 +155,7 @@ func units(samples []processors.Sample) map[string]int {
 func TestReloadConvertsLaterNotificationsWithTheNewMeters(t *testing.T) {
 	cases := imageCases(t)
 	dir := t.TempDir()
-	metersDir := filepath.Join(dir, "meters.d")
-	_ = os.Mkdir(metersDir, 0o755)
-	writeMeters(t, metersDir, imageSizeMeters("B"))
+	metersDir := imageMetersDir(t, dir)
 	sink := "units" + itoa(time.Now().UnixNano())
 	pipe, evPipe := samplePipelines(t, dir, sink)
 	env := reloadEnv(t, testenv.Exchanges(cases), metersDir, pipe, evPipe)
@@ -173,9 +181,7 @@ var fileLine = regexp.MustCompile(`meters\.yaml:\d+`)
 func TestReloadRejectsInvalidDefinitionsAndKeepsTheOldOnes(t *testing.T) {
 	cases := imageCases(t)
 	dir := t.TempDir()
-	metersDir := filepath.Join(dir, "meters.d")
-	_ = os.Mkdir(metersDir, 0o755)
-	writeMeters(t, metersDir, imageSizeMeters("B"))
+	metersDir := imageMetersDir(t, dir)
 	sink := "keep" + itoa(time.Now().UnixNano())
 	pipe, evPipe := samplePipelines(t, dir, sink)
 	env := reloadEnv(t, testenv.Exchanges(cases), metersDir, pipe, evPipe)
@@ -261,9 +267,7 @@ func TestReloadUnderLoadDropsAndDuplicatesNothing(t *testing.T) {
 func TestReloadStartsNewSinksAndStopsRemovedOnes(t *testing.T) {
 	cases := imageCases(t)
 	dir := t.TempDir()
-	metersDir := filepath.Join(dir, "meters.d")
-	_ = os.Mkdir(metersDir, 0o755)
-	writeMeters(t, metersDir, imageSizeMeters("B"))
+	metersDir := imageMetersDir(t, dir)
 	id := itoa(time.Now().UnixNano())
 	kept, added := "kept"+id, "added"+id
 	pipe, evPipe := samplePipelines(t, dir, kept)
@@ -289,5 +293,40 @@ func TestReloadStartsNewSinksAndStopsRemovedOnes(t *testing.T) {
 	waitSamples(t, kept, 3*n)
 	if s, _ := memSinkNamed(added).counts(); s != n {
 		t.Fatalf("the removed sink received %d samples, want the %d from while it was configured", s, n)
+	}
+}
+
+// TestReloadReplacesAPublisherWhoseURLChanged changes the URL of a sink's
+// only publisher: the new one takes over (same route name, same durable
+// consumer) and receives what is published after the reload; the old one
+// receives nothing more.
+func TestReloadReplacesAPublisherWhoseURLChanged(t *testing.T) {
+	cases := imageCases(t)
+	dir := t.TempDir()
+	metersDir := imageMetersDir(t, dir)
+	id := itoa(time.Now().UnixNano())
+	before, after := "before"+id, "after"+id
+	pipe, evPipe := samplePipelines(t, dir, "s")
+	sinkWith := func(pub string) {
+		p := "sources:\n  - {name: all, meters: ['*'], sinks: [s]}\nsinks:\n  - {name: s, publishers: ['memtest://" + pub + "']}\n"
+		if err := os.WriteFile(pipe, []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sinkWith(before)
+	env := reloadEnv(t, testenv.Exchanges(cases), metersDir, pipe, evPipe)
+	n := len(cases)
+
+	testenv.PublishCases(t, env.topic, tagged(cases, "one"))
+	waitSamples(t, before, n)
+
+	sinkWith(after)
+	if err := env.svc.Reload(); err != nil {
+		t.Fatalf("reload with a changed publisher URL: %v", err)
+	}
+	testenv.PublishCases(t, env.topic, tagged(cases, "two"))
+	waitSamples(t, after, n)
+	if s, _ := memSinkNamed(before).counts(); s != n {
+		t.Fatalf("the replaced publisher received %d samples, want the %d from before the reload", s, n)
 	}
 }

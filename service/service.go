@@ -106,6 +106,15 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful stop. Default: 30s.
 	ShutdownTimeout time.Duration
 
+	// Routes are routes of a user program, added by New after meterflow's
+	// own, as AddRoute adds them. They run with BridgeOnly too.
+	// Default: none.
+	Routes []routes.Route
+	// RoutesStream configures the limits of the stream ROUTES, which
+	// stores the outputs of Routes with a routes.Subject destination; its
+	// name and subjects are managed (see AddRoute).
+	RoutesStream jst.StreamConfig
+
 	// Logger. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -176,7 +185,9 @@ type Service struct {
 	pub    *jst.Publisher
 	sub    *amqpt.Subscriber
 	router *message.Router
-	defs   atomic.Pointer[routes.Definitions]
+	// reg adds every route to router, meterflow's own and a user's.
+	reg  *routes.Registrar
+	defs atomic.Pointer[routes.Definitions]
 	// converted counts the notifications this process converted.
 	converted atomic.Uint64
 
@@ -228,7 +239,7 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 		streams = append(streams, cfg.Samples, cfg.Events)
 	}
 	for _, sc := range streams {
-		if _, err := jst.EnsureStream(ctx, s.js, sc); err != nil {
+		if err := s.ensureStream(ctx, sc); err != nil {
 			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
 	}
@@ -255,6 +266,7 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 		return nil, err
 	}
 	s.health.router = s.router
+	s.reg = s.newRegistrar()
 	s.lag = metrics.NewLagCollector(s.js)
 	s.lag.Logger = s.log
 	s.metrics.Registry.MustRegister(s.health, s.lag)
@@ -268,7 +280,51 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 			return nil, err
 		}
 	}
+	for _, rt := range cfg.Routes {
+		if err := s.AddRoute(rt); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// StreamRetryWindow bounds how long New retries creating a stream while
+// JetStream cannot answer yet: a cluster still electing its meta leader, or
+// several meterflow processes creating the replicated streams at once.
+const StreamRetryWindow = 60 * time.Second
+
+// ensureStream creates or updates a stream, retrying for up to
+// StreamRetryWindow on errors that mean JetStream is not ready yet
+// (timeouts, no responders). Any other error is returned at once.
+func (s *Service) ensureStream(ctx context.Context, sc jst.StreamConfig) error {
+	deadline := time.Now().Add(StreamRetryWindow)
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		_, err := jst.EnsureStream(ctx, s.js, sc)
+		if err == nil || !jetStreamNotReady(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		s.log.Warn("JetStream not ready, retrying", "stream", sc.Name, "error", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// jetStreamNotReady reports whether err means JetStream did not answer (yet)
+// rather than refused.
+func jetStreamNotReady(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		jetStreamUnavailable(err)
+}
+
+// jetStreamUnavailable: "JetStream system temporarily unavailable" (API
+// error 10008), what a cluster answers before it elected its meta leader.
+func jetStreamUnavailable(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10008
 }
 
 func (s *Service) connectNATS() error {
@@ -373,6 +429,11 @@ func (s *Service) closeTransports() {
 		cancel()
 	}
 	s.reloadMu.Unlock()
+	if s.reg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		_ = s.reg.Close(ctx)
+		cancel()
+	}
 	if s.nc != nil {
 		_ = s.nc.Drain()
 		for i := 0; i < 100 && !s.nc.IsClosed(); i++ {

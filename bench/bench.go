@@ -1,11 +1,16 @@
 // Package bench is meterflow's end-to-end benchmark: against a real
-// RabbitMQ and an embedded JetStream it measures, in one run, a bare AMQP
-// consumer (the ceiling), the bridge alone, the whole path to stored
-// samples, and replay to a file.
+// RabbitMQ it measures, in one run, a bare AMQP consumer (the ceiling), the
+// bridge alone, the whole path to stored samples, the publish-to-sample
+// latency at a fixed offered rate, replay to a file and, optionally, Debian's
+// Ceilometer 19 notification agent over the same notifications.
+//
+// The bridge, whole-path and latency phases run meterflow as a separate
+// `meterflow run` process (Config.Executable) with its embedded JetStream,
+// so that the CPU time and peak RSS reported are meterflow's own, read from
+// /proc/<pid>.
 package bench
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,21 +21,24 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"meterflow/processors/convert"
-	"meterflow/replay"
 	"meterflow/service"
 	amqpt "meterflow/transport/amqp"
-	jst "meterflow/transport/jetstream"
 )
 
 // ErrInvalidOption wraps every configuration error.
 var ErrInvalidOption = errors.New("bench: invalid option")
 
-// DefaultN is how many notifications each phase drains.
-const DefaultN = 100_000
+// Defaults of Config.
+const (
+	// DefaultN is how many notifications each phase drains.
+	DefaultN = 100_000
+	// DefaultRate is the offered rate of the latency phase, notifications/s.
+	DefaultRate = 10_000
+	// LatencySeconds caps the latency phase's default length: it publishes
+	// N notifications, at most LatencySeconds × Rate.
+	LatencySeconds = 10
+)
 
 // Config says what to run against. Zero values mean the documented defaults.
 type Config struct {
@@ -42,12 +50,31 @@ type Config struct {
 	// Corpus is the golden corpus file the notifications are cycled from.
 	// Default: DefaultCorpus (relative to the working directory).
 	Corpus string
-	// TempDir holds the JetStream stores and the replay output; a fresh
-	// directory is made in it and removed at the end. Default: os.TempDir().
+	// Executable is the meterflow binary; the bridge, whole-path and
+	// latency phases run `<Executable> run ...`. Required: the CLI passes
+	// os.Executable(), tests build one.
+	Executable string
+	// Rate is the offered rate of the latency phase, notifications/s.
+	// Default: DefaultRate.
+	Rate int
+	// LatencyN is how many notifications the latency phase publishes at
+	// Rate. Default: N, at most LatencySeconds × Rate.
+	LatencyN int
+	// Ceilometer also drains the same N notifications with Debian's
+	// ceilometer-agent-notification (see CeilometerConfig).
+	Ceilometer bool
+	// CeilometerConfig is how the agent is run when Ceilometer is set.
+	CeilometerConfig CeilometerConfig
+	// TempDir holds the JetStream stores, logs, the replay output and
+	// Ceilometer's files; a fresh directory is made in it and removed at
+	// the end. Default: os.TempDir().
 	TempDir string
+	// RunFlags are added to the flags of every `meterflow run` the bench
+	// starts (--memory-limit off, say, to compare settings).
+	RunFlags []string
 	// Progress, if set, is told what each phase is doing.
 	Progress io.Writer
-	// Logger is the services'. Default: discard.
+	// Logger is the in-process replay's. Default: discard.
 	Logger *slog.Logger
 }
 
@@ -61,6 +88,13 @@ func (c *Config) setDefaults() {
 	if c.Corpus == "" {
 		c.Corpus = DefaultCorpus
 	}
+	if c.Rate == 0 {
+		c.Rate = DefaultRate
+	}
+	if c.LatencyN == 0 {
+		c.LatencyN = min(c.N, LatencySeconds*c.Rate)
+	}
+	c.CeilometerConfig.setDefaults()
 	if c.Progress == nil {
 		c.Progress = io.Discard
 	}
@@ -71,8 +105,18 @@ func (c *Config) setDefaults() {
 
 // Validate reports the first invalid field, wrapped in ErrInvalidOption.
 func (c Config) Validate() error {
-	if c.N < 1 {
+	switch {
+	case c.N < 1:
 		return fmt.Errorf("%w: -n must be at least 1", ErrInvalidOption)
+	case c.Executable == "":
+		return fmt.Errorf("%w: no meterflow executable to run", ErrInvalidOption)
+	case c.Rate < 1:
+		return fmt.Errorf("%w: --rate must be at least 1", ErrInvalidOption)
+	case c.LatencyN < 1:
+		return fmt.Errorf("%w: --latency-n must be at least 1", ErrInvalidOption)
+	}
+	if c.Ceilometer {
+		return c.CeilometerConfig.Validate()
 	}
 	return nil
 }
@@ -80,13 +124,19 @@ func (c Config) Validate() error {
 // Phase is what one phase drained and what it cost.
 type Phase struct {
 	Name string
-	// Notifications and Samples processed (Samples is zero where the phase
-	// makes none).
-	Notifications, Samples uint64
-	Elapsed                time.Duration
-	// CPU is user+system time of this process during the phase (RabbitMQ's
-	// own CPU is not included; the embedded JetStream's is).
+	// Notifications, Samples and Events processed (Samples and Events are
+	// zero where the phase makes none).
+	Notifications, Samples, Events uint64
+	Elapsed                        time.Duration
+	// CPU is user+system time of the process doing the work during the
+	// phase: meterflow's (the `meterflow run` child, its embedded JetStream
+	// included), Ceilometer's (master and worker), or this process' for
+	// the in-process phases (raw consumer, replay). RabbitMQ's CPU is not
+	// included.
 	CPU time.Duration
+	// PeakRSS is the peak resident set (VmHWM, bytes) of the meterflow or
+	// Ceilometer processes during the phase; zero for the in-process phases.
+	PeakRSS uint64
 }
 
 // PerSecond returns v per second of the phase.
@@ -100,20 +150,25 @@ func (p Phase) CPUPer1000() float64 {
 // Result is one benchmark run.
 type Result struct {
 	N int
-	// Raw, Bridge, Whole and Replay are the four phases.
+	// Raw, Bridge, Whole and Replay drain N notifications each.
 	Raw, Bridge, Whole, Replay Phase
-	// PeakRSS is the process' peak resident set (VmHWM) at the end, in
-	// bytes: the peak of the whole run, it cannot be reset per phase.
-	PeakRSS uint64
-	// LatencyP50 and LatencyP99 are receive-to-sample-stored latencies:
-	// from the bridge's Meterflow-Received stamp to JetStream's stored
-	// timestamp of each sample message, over LatencySamples messages.
-	LatencyP50, LatencyP99 time.Duration
-	LatencySamples         int
+	// Latency is the fixed-rate phase.
+	Latency Latency
+	// Ceilometer is the agent's run, nil without Config.Ceilometer.
+	Ceilometer *CeilometerPhase
 }
 
-// Run runs the four phases. It deletes its queues and temp dir when it
-// returns, also when ctx is cancelled.
+// SpeedUp is the whole path's notifications/s over Ceilometer's, 0
+// without a Ceilometer run.
+func (r *Result) SpeedUp() float64 {
+	if r.Ceilometer == nil || r.Ceilometer.Elapsed <= 0 {
+		return 0
+	}
+	return r.Whole.PerSecond(r.Whole.Notifications) / r.Ceilometer.PerSecond(r.Ceilometer.Notifications)
+}
+
+// Run runs the phases. It deletes its queues, stops its processes and
+// removes its temp dir when it returns, also when ctx is cancelled.
 func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -129,8 +184,8 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	}
 	b := &run{cfg: cfg, amqpURL: broker.Hosts[0], brokerURL: cfg.AMQPURL,
 		exchanges: exchanges(corpus), priorities: priorities(corpus)}
-	id := fmt.Sprintf("%08x", rand.Uint32())
-	b.topic, b.prefix = "mfbench_"+id, "mfbench-"+id
+	b.id = fmt.Sprintf("%08x", rand.Uint32())
+	b.topic, b.prefix = "mfbench_"+b.id, "mfbench-"+b.id
 	if b.dir, err = os.MkdirTemp(cfg.TempDir, "meterflow-bench-"); err != nil {
 		return nil, err
 	}
@@ -139,60 +194,74 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 			err = cerr
 		}
 	}()
-	if err := b.declare(); err != nil {
+	if err := b.writePipelines(); err != nil {
+		return nil, err
+	}
+	queues := map[string][]string{b.twin(): b.priorities}
+	for _, p := range b.priorities {
+		queues[b.queue(p)] = []string{p}
+	}
+	if err := b.declareQueues(b.topic, queues); err != nil {
 		return nil, err
 	}
 
 	res := &Result{N: cfg.N}
-	first := uniqueBodies(corpus, cfg.N, "b"+id+"-")
+	first := uniqueBodies(corpus, cfg.N, "b"+b.id+"-")
 	b.progress("preloading %d notifications into %s.%s.* and the twin queue", cfg.N, b.prefix, b.topic)
-	if err := b.publish(ctx, first); err != nil {
+	if err := b.publish(ctx, b.topic, first); err != nil {
 		return nil, err
 	}
 	if res.Raw, err = measure(ctx, "raw amqp091 consumer", b.raw); err != nil {
 		return nil, err
 	}
-	if err := b.deleteTwin(); err != nil {
+	if err := b.deleteQueues(b.twin()); err != nil {
 		return nil, err
 	}
-	b.progress("draining the queues with the bridge alone")
-	if res.Bridge, err = measure(ctx, "bridge (BridgeOnly)", b.bridge); err != nil {
-		return nil, err
+	b.progress("draining the queues with the bridge alone (meterflow run --bridge-only)")
+	if res.Bridge, err = b.bridge(ctx); err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
 	}
 
-	second := uniqueBodies(corpus, cfg.N, "w"+id+"-")
-	if b.wantSamples, err = countSamples(second); err != nil {
+	second := uniqueBodies(corpus, cfg.N, "w"+b.id+"-")
+	if b.want.Samples, b.want.Events, err = expected(second); err != nil {
 		return nil, err
 	}
-	b.progress("preloading %d fresh notifications (%d samples expected)", cfg.N, b.wantSamples)
-	if err := b.publish(ctx, second); err != nil {
+	b.progress("preloading %d fresh notifications (%d samples, %d events expected)", cfg.N, b.want.Samples, b.want.Events)
+	if err := b.publish(ctx, b.topic, second); err != nil {
 		return nil, err
 	}
-	b.progress("draining them through the whole path")
-	if res.Whole, err = measure(ctx, "whole path (processing)", b.whole); err != nil {
+	b.progress("draining them through the whole path (meterflow run)")
+	if res.Whole, res.Latency, err = b.wholeAndLatency(ctx, corpus); err != nil {
 		return nil, err
 	}
-	res.LatencyP50, res.LatencyP99, res.LatencySamples = b.latency.p50, b.latency.p99, b.latency.n
 
 	b.progress("replaying NOTIFICATIONS to a file")
 	if res.Replay, err = measure(ctx, "replay to a file", b.replay); err != nil {
 		return nil, err
 	}
-	res.PeakRSS, err = peakRSS()
-	return res, err
+
+	if cfg.Ceilometer {
+		if res.Ceilometer, err = b.ceilometer(ctx, second); err != nil {
+			return nil, fmt.Errorf("ceilometer: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // run is the state of one benchmark run.
 type run struct {
 	cfg                   Config
+	id                    string
 	amqpURL, brokerURL    string
 	exchanges, priorities []string
 	topic, prefix, dir    string
-	wantSamples           uint64
-	latency               struct {
-		p50, p99 time.Duration
-		n        int
-	}
+	// pipelineFile and eventPipelineFile send every sample and event to a
+	// jetstream:// sink.
+	pipelineFile, eventPipelineFile string
+	// want is what the whole path must store.
+	want struct{ Samples, Events uint64 }
+	// created lists every queue declared, for cleanup.
+	created []string
 }
 
 func (b *run) progress(format string, args ...any) {
@@ -202,108 +271,11 @@ func (b *run) progress(format string, args ...any) {
 func (b *run) queue(prio string) string { return b.prefix + "." + b.topic + "." + prio }
 func (b *run) twin() string             { return b.prefix + ".twin" }
 
-// declare creates the exchanges (unless they exist), meterflow's queues as
-// the service would create them, and the twin queue, bound alike.
-func (b *run) declare() error {
-	conn, err := amqp.Dial(b.amqpURL)
-	if err != nil {
-		return fmt.Errorf("RabbitMQ: %w", err)
-	}
-	defer conn.Close()
-	for _, ex := range b.exchanges {
-		if err := amqpt.DeclarePassiveFirst(conn, func(ch *amqp.Channel) error {
-			return ch.ExchangeDeclarePassive(ex, "topic", false, false, false, false, nil)
-		}, func(ch *amqp.Channel) error {
-			return ch.ExchangeDeclare(ex, "topic", false, false, false, false, nil)
-		}); err != nil {
-			return fmt.Errorf("declare exchange %q: %w", ex, err)
-		}
-	}
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-	queues := map[string][]string{b.twin(): nil}
-	for _, p := range b.priorities {
-		queues[b.queue(p)] = []string{p}
-		queues[b.twin()] = append(queues[b.twin()], p)
-	}
-	for q, prios := range queues {
-		if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
-			return fmt.Errorf("declare queue %q: %w", q, err)
-		}
-		for _, p := range prios {
-			for _, ex := range b.exchanges {
-				if err := ch.QueueBind(q, b.topic+"."+p, ex, false, nil); err != nil {
-					return fmt.Errorf("bind queue %q: %w", q, err)
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// publish publishes ns to their exchanges with <topic>.<priority> on a
-// confirmed channel and waits for the broker to confirm them all.
-func (b *run) publish(ctx context.Context, ns []notification) error {
-	conn, err := amqp.Dial(b.amqpURL)
-	if err != nil {
-		return fmt.Errorf("RabbitMQ: %w", err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	if err := ch.Confirm(false); err != nil {
-		return err
-	}
-	var last *amqp.DeferredConfirmation
-	for _, n := range ns {
-		last, err = ch.PublishWithDeferredConfirm(n.Exchange, b.topic+"."+n.Priority, false, false,
-			amqp.Publishing{ContentType: "application/json", Body: n.Body})
-		if err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	if ok, err := last.WaitContext(ctx); err != nil || !ok {
-		return fmt.Errorf("publish not confirmed: %v", err)
-	}
-	return nil
-}
-
-func (b *run) deleteTwin() error {
-	conn, err := amqp.Dial(b.amqpURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	_, err = ch.QueueDelete(b.twin(), false, false, false)
-	return err
-}
-
 // cleanup deletes the queues and the temp dir.
 func (b *run) cleanup() error {
 	var errs []error
-	if conn, err := amqp.Dial(b.amqpURL); err != nil {
-		errs = append(errs, fmt.Errorf("delete queues: %w", err))
-	} else {
-		if ch, err := conn.Channel(); err == nil {
-			for _, q := range append([]string{b.twin()}, mapQueues(b)...) {
-				if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-					errs = append(errs, fmt.Errorf("delete queue %q: %w", q, err))
-				}
-			}
-		}
-		conn.Close()
+	if len(b.created) > 0 {
+		errs = append(errs, b.deleteQueues(b.created...))
 	}
 	if err := os.RemoveAll(b.dir); err != nil {
 		errs = append(errs, err)
@@ -311,287 +283,40 @@ func (b *run) cleanup() error {
 	return errors.Join(errs...)
 }
 
-func mapQueues(b *run) []string {
-	var out []string
-	for _, p := range b.priorities {
-		out = append(out, b.queue(p))
-	}
-	return out
-}
-
-// measure runs one phase between two readings of the process' CPU time.
-func measure(ctx context.Context, name string, phase func(context.Context, *Phase) error) (Phase, error) {
-	p := Phase{Name: name}
-	before, err := cpuTime()
-	if err != nil {
-		return p, err
-	}
-	if err := phase(ctx, &p); err != nil {
-		return p, fmt.Errorf("%s: %w", name, err)
-	}
-	after, err := cpuTime()
-	if err != nil {
-		return p, err
-	}
-	p.CPU = after - before
-	return p, nil
-}
-
-// raw drains the twin with a bare amqp091 consumer: prefetch 2000, a
-// multiple ack every 100 deliveries.
-func (b *run) raw(ctx context.Context, p *Phase) error {
-	conn, err := amqp.Dial(b.amqpURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	if err := ch.Qos(2000, 0, false); err != nil {
-		return err
-	}
-	start := time.Now()
-	deliveries, err := ch.Consume(b.twin(), "", false, false, false, false, nil)
-	if err != nil {
-		return err
-	}
-	n := b.cfg.N
-	for i := 1; i <= n; i++ {
-		select {
-		case d, ok := <-deliveries:
-			if !ok {
-				return fmt.Errorf("consumer closed after %d deliveries", i-1)
-			}
-			if i%100 == 0 || i == n {
-				if err := d.Ack(true); err != nil {
-					return err
-				}
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	p.Elapsed = time.Since(start)
-	p.Notifications = uint64(n)
-	return nil
-}
-
-// serviceConfig is a service on its own store under dir/name.
-func (b *run) serviceConfig(name string) service.Config {
-	return service.Config{
-		AMQP: amqpt.Config{Brokers: []string{b.brokerURL}, Exchanges: b.exchanges,
-			Priorities: b.priorities, QueuePrefix: b.prefix, Logger: b.cfg.Logger},
-		Topics:          []string{b.topic},
-		BridgeOnly:      true,
-		Server:          jst.ServerConfig{DataDir: filepath.Join(b.dir, name), ListenAddr: "127.0.0.1:0"},
-		ShutdownTimeout: 10 * time.Second,
-		Logger:          b.cfg.Logger,
-	}
-}
-
-// bridge drains the queues into NOTIFICATIONS with a BridgeOnly service,
-// from its cold start until NOTIFICATIONS holds N.
-func (b *run) bridge(ctx context.Context, p *Phase) error {
-	n := uint64(b.cfg.N)
-	start := time.Now()
-	err := b.runService(ctx, b.serviceConfig("bridge"), func(svc *service.Service) error {
-		if err := waitStream(ctx, svc.JetStream(), service.StreamNotifications, n, nil); err != nil {
-			return err
-		}
-		p.Elapsed = time.Since(start)
-		got, err := settle(ctx, svc.JetStream(), service.StreamNotifications)
-		if err != nil {
-			return err
-		}
-		if got != n {
-			return fmt.Errorf("NOTIFICATIONS holds %d notifications, want %d", got, n)
-		}
-		p.Notifications = got
-		return nil
-	})
-	return err
-}
-
-// whole drains the queues through a processing service until SAMPLES holds
-// every expected sample and every notification was converted, then reads
-// the receive-to-stored latencies off SAMPLES.
-func (b *run) whole(ctx context.Context, p *Phase) error {
-	cfg, err := b.processingConfig()
-	if err != nil {
-		return err
-	}
-	n := uint64(b.cfg.N)
-	start := time.Now()
-	return b.runService(ctx, cfg, func(svc *service.Service) error {
-		converted := func() bool { return svc.Converted() >= n }
-		if err := waitStream(ctx, svc.JetStream(), service.StreamSamples, b.wantSamples, converted); err != nil {
-			return err
-		}
-		p.Elapsed = time.Since(start)
-		js := svc.JetStream()
-		samples, err := settle(ctx, js, service.StreamSamples)
-		if err != nil {
-			return err
-		}
-		notifications, err := streamMsgs(ctx, js, service.StreamNotifications)
-		if err != nil {
-			return err
-		}
-		if samples != b.wantSamples || notifications != n || svc.Converted() != n {
-			return fmt.Errorf("stored %d notifications and %d samples, converted %d; want %d, %d, %d",
-				notifications, samples, svc.Converted(), n, b.wantSamples, n)
-		}
-		p.Notifications, p.Samples = n, samples
-		lat, err := latencies(ctx, js, service.StreamSamples, samples)
-		if err != nil {
-			return err
-		}
-		b.latency.n = len(lat)
-		b.latency.p50, b.latency.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
-		return nil
-	})
-}
-
-// processingConfig is a service converting every notification, every
-// sample and event into a jetstream:// sink (so that no external sink
-// limits it), with the shipped definitions.
-func (b *run) processingConfig() (service.Config, error) {
-	cfg := b.serviceConfig("whole")
-	cfg.BridgeOnly = false
-	cfg.Convert.NoEtc = true
-	cfg.PipelineFile = filepath.Join(b.dir, "pipeline.yaml")
-	cfg.EventPipelineFile = filepath.Join(b.dir, "event_pipeline.yaml")
+// writePipelines writes the pipelines of the processing phases: every
+// sample and event into a jetstream:// sink, so that no external sink
+// limits them.
+func (b *run) writePipelines() error {
+	b.pipelineFile = filepath.Join(b.dir, "pipeline.yaml")
+	b.eventPipelineFile = filepath.Join(b.dir, "event_pipeline.yaml")
 	const pipe = "sources:\n  - name: bench\n    %s: [\"*\"]\n    sinks: [bench]\nsinks:\n  - name: bench\n    publishers: [\"jetstream://\"]\n"
-	if err := os.WriteFile(cfg.PipelineFile, fmt.Appendf(nil, pipe, "meters"), 0o644); err != nil {
-		return cfg, err
+	if err := os.WriteFile(b.pipelineFile, fmt.Appendf(nil, pipe, "meters"), 0o644); err != nil {
+		return err
 	}
-	return cfg, os.WriteFile(cfg.EventPipelineFile, fmt.Appendf(nil, pipe, "events"), 0o644)
+	return os.WriteFile(b.eventPipelineFile, fmt.Appendf(nil, pipe, "events"), 0o644)
 }
 
-// replay replays the bridge phase's NOTIFICATIONS (N notifications) to a
-// JSON-lines file with the processing phase's definitions.
-func (b *run) replay(ctx context.Context, p *Phase) error {
-	cfg, err := b.processingConfig()
-	if err != nil {
-		return err
-	}
-	defs, err := service.LoadDefinitions(cfg)
-	if err != nil {
-		return err
-	}
-	srv, err := jst.StartServer(jst.ServerConfig{DataDir: filepath.Join(b.dir, "bridge"), ListenAddr: "127.0.0.1:0"})
-	if err != nil {
-		return err
-	}
-	defer srv.Shutdown(context.Background())
-	nc, err := srv.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	f, err := os.Create(filepath.Join(b.dir, "replay.jsonl"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
-	start := time.Now()
-	sum, err := replay.Run(ctx, nc, replay.Config{Definitions: defs, Output: w, Logger: b.cfg.Logger})
-	if err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	p.Elapsed = time.Since(start)
-	if sum.Notifications != uint64(b.cfg.N) {
-		return fmt.Errorf("replayed %d notifications, want %d", sum.Notifications, b.cfg.N)
-	}
-	p.Notifications = sum.Notifications
-	for _, c := range sum.Samples {
-		p.Samples += c
-	}
-	return f.Close()
+// serviceConfig is the processing phases' definitions and pipelines, as
+// the in-process replay loads them.
+func (b *run) serviceConfig() service.Config {
+	return service.Config{Convert: convert.Config{NoEtc: true},
+		PipelineFile: b.pipelineFile, EventPipelineFile: b.eventPipelineFile}
 }
 
-// runService starts a service, lets during use it and stops it.
-func (b *run) runService(ctx context.Context, cfg service.Config, during func(*service.Service) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	svc, err := service.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	err = during(svc)
-	cancel()
-	if rerr := <-done; err == nil && rerr != nil && !errors.Is(rerr, context.Canceled) {
-		err = rerr
-	}
-	return err
-}
-
-// countSamples converts ns with the shipped definitions and counts the
-// samples: what the whole path must store.
-func countSamples(ns []notification) (uint64, error) {
+// expected converts ns with the shipped definitions and counts the samples
+// and events: what the whole path must store.
+func expected(ns []notification) (samples, events uint64, err error) {
 	conv, err := convert.Load(convert.Config{NoEtc: true})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var total uint64
 	for _, n := range ns {
 		r, err := conv.ConvertBody(n.Body)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		total += uint64(len(r.Samples))
+		samples += uint64(len(r.Samples))
+		events += uint64(len(r.Events))
 	}
-	return total, nil
-}
-
-func streamMsgs(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		return 0, err
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return info.State.Msgs, nil
-}
-
-// waitStream polls until stream holds at least want messages and done
-// (if set) reports true.
-func waitStream(ctx context.Context, js jetstream.JetStream, stream string, want uint64, done func() bool) error {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		got, err := streamMsgs(ctx, js, stream)
-		if err != nil {
-			return err
-		}
-		if got >= want && (done == nil || done()) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s holds %d of %d messages: %w", stream, got, want, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-// settle waits a moment, so that extra messages would show, and returns
-// how many messages stream holds.
-func settle(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
-	select {
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	case <-time.After(300 * time.Millisecond):
-	}
-	return streamMsgs(ctx, js, stream)
+	return samples, events, nil
 }

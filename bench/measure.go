@@ -1,57 +1,121 @@
 package bench
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"meterflow/routes"
 )
 
-// latencies reads the first total messages of stream with an ordered
-// consumer and returns, for each, the time from the bridge's
-// Meterflow-Received stamp to JetStream's stored timestamp.
-func latencies(ctx context.Context, js jetstream.JetStream, stream string, total uint64) ([]time.Duration, error) {
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+// measure runs an in-process phase between two readings of this process'
+// CPU time.
+func measure(ctx context.Context, name string, phase func(context.Context, *Phase) error) (Phase, error) {
+	p := Phase{Name: name}
+	before, err := cpuTime()
 	if err != nil {
-		return nil, err
+		return p, err
 	}
-	out := make([]time.Duration, 0, total)
+	if err := phase(ctx, &p); err != nil {
+		return p, fmt.Errorf("%s: %w", name, err)
+	}
+	after, err := cpuTime()
+	if err != nil {
+		return p, err
+	}
+	p.CPU = after - before
+	return p, nil
+}
+
+// readStream reads count messages of stream from sequence from on with an
+// ordered, headers-only consumer and calls each for every one.
+func readStream(ctx context.Context, js jetstream.JetStream, stream string, from, count uint64,
+	each func(jetstream.Msg, *jetstream.MsgMetadata) error) error {
+	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from, HeadersOnly: true})
+	if err != nil {
+		return err
+	}
 	var read uint64
-	for read < total {
-		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
+	for read < count {
+		batch, err := cons.Fetch(int(min(count-read, 1000)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return nil, err
+			return err
 		}
+		got := 0
 		for m := range batch.Messages() {
+			got++
 			read++
 			meta, err := m.Metadata()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			recv, err := strconv.ParseInt(m.Headers().Get(routes.HeaderReceived), 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("sample message %d: header %s: %w", meta.Sequence.Stream, routes.HeaderReceived, err)
+			if err := each(m, meta); err != nil {
+				return err
 			}
-			out = append(out, meta.Timestamp.Sub(time.Unix(0, recv)))
 		}
 		if err := batch.Error(); err != nil {
-			return nil, err
+			return err
+		}
+		if got == 0 {
+			return fmt.Errorf("%s: read %d of %d messages from sequence %d", stream, read, count, from)
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	slices.Sort(out)
-	return out, nil
+	return nil
+}
+
+// streamState returns how many messages stream holds and its last
+// sequence; a stream not created yet holds none.
+func streamState(ctx context.Context, js jetstream.JetStream, stream string) (msgs, last uint64, err error) {
+	s, err := js.Stream(ctx, stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return info.State.Msgs, info.State.LastSeq, nil
+}
+
+func streamMsgs(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
+	msgs, _, err := streamState(ctx, js, stream)
+	return msgs, err
+}
+
+// ackFloor is the stream sequence below which durable has acked every
+// message; zero while the consumer does not exist.
+func ackFloor(ctx context.Context, js jetstream.JetStream, stream, durable string) (uint64, error) {
+	c, err := js.Consumer(ctx, stream, durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.AckFloor.Stream, nil
+}
+
+// settle waits a moment, so that extra messages would show, and returns
+// how many messages stream holds.
+func settle(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(300 * time.Millisecond):
+	}
+	return streamMsgs(ctx, js, stream)
 }
 
 // percentile returns the q-quantile (nearest rank) of sorted ds.
@@ -61,36 +125,4 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	}
 	i := int(q*float64(len(sorted))+0.5) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-// cpuTime is this process' user+system CPU time so far.
-func cpuTime() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, err
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-// peakRSS is this process' peak resident set size (VmHWM) in bytes.
-func peakRSS() (uint64, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("/proc/self/status VmHWM: %w", err)
-			}
-			return kb * 1024, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("/proc/self/status has no VmHWM")
 }

@@ -58,12 +58,7 @@ func (t *traitDef) value(doc any) (any, bool, error) {
 		return t.constant, true, nil
 	}
 	if t.plugin == nil {
-		if v, ok := t.path.FindFirst(doc); ok {
-			return v, true, nil
-		}
-		// Nothing found: tell "no match" from an evaluation that raised.
-		_, err := t.path.Eval(doc)
-		return nil, false, err
+		return t.path.EvalFirst(doc)
 	}
 	var matches []fieldMatch
 	if t.paths {

@@ -97,16 +97,31 @@ func (p *Path) Find(root any) []any {
 // Ceilometer's Definition.parse takes from a definition without a plugin.
 // For a plain field path it allocates nothing.
 func (p *Path) FindFirst(root any) (any, bool) {
+	v, ok, _ := p.EvalFirst(root)
+	return v, ok
+}
+
+// EvalFirst is FindFirst with Eval's error: the first match that is not
+// JSON null (ok false when there is none), or the *EvalError Eval would
+// return. It builds no list of matches, and for a plain field path it
+// allocates nothing.
+func (p *Path) EvalFirst(root any) (v any, ok bool, err error) {
 	if p.fields != nil {
-		v, ok := p.walkFields(root)
-		return v, ok && v != nil
+		v, ok = p.walkFields(root)
+		return v, ok && v != nil, nil
 	}
-	for _, v := range p.Find(root) {
-		if v != nil {
-			return v, true
+	err = p.eval(root, func(e *evaluator, idx []int32) {
+		for _, d := range idx {
+			if x := e.arena[d].val; x != nil {
+				v, ok = x, true
+				return
+			}
 		}
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	return nil, false
+	return v, ok, nil
 }
 
 // FindMatches returns the matches with their paths; see Match. It returns

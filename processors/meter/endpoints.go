@@ -3,6 +3,7 @@ package meter
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -156,6 +157,8 @@ func (e *Endpoints) AppendSamples(dst []processors.Sample, n *processors.Notific
 		// unknown, so the endpoint gives nothing rather than a partial result.
 		fail("meter", r.err)
 	} else if len(r.defs) > 0 {
+		// Most definitions make one sample: room for them in one allocation.
+		dst = slices.Grow(dst, len(r.defs))
 		var err error
 		if dst, err = e.meters.appendSamples(dst, r.defs, n); err != nil {
 			fail("meter", err)

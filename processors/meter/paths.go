@@ -14,8 +14,7 @@ type match = jsonpath.Match
 type compiledPath struct {
 	p *jsonpath.Path
 	// plain marks a chain of field names ($.payload.size): jsonpath-rw-ext
-	// never raises on one, so its first value comes from FindFirst, which
-	// allocates nothing.
+	// never raises on one, so an evaluation error is ignored.
 	plain bool
 	// never marks a plain chain whose first name is not a key of the
 	// notification dictionary, such as the JSONPath "memory" that a meter
@@ -62,20 +61,11 @@ func (c *compiledPath) first(doc any) (any, error) {
 	if c.never {
 		return nil, nil
 	}
+	v, _, err := c.p.EvalFirst(doc)
 	if c.plain {
-		v, _ := c.p.FindFirst(doc)
 		return v, nil
 	}
-	vs, err := c.p.Eval(doc)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vs {
-		if v != nil {
-			return v, nil
-		}
-	}
-	return nil, nil
+	return v, err
 }
 
 // all is every match, nulls included.

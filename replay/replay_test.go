@@ -332,10 +332,13 @@ func TestReplayEndsWhenCountedNotificationsVanish(t *testing.T) {
 	}
 	// the first write (of the first batch of 10) waits until every later
 	// notification is gone, as the stream's limits could remove them: those
-	// the server sent before are read, and then none comes
+	// the server sent before are read, and then none comes. They go from
+	// the last one down, so that what the server sends meanwhile, upward,
+	// is always a prefix of the stream (deleting upward races the server:
+	// it could skip a deleted message and still find a later one)
 	out := &deleteOnWrite{del: func() {
-		for _, seq := range seqs[10:] {
-			if err := st.DeleteMsg(context.Background(), seq); err != nil {
+		for i := len(seqs) - 1; i >= 10; i-- {
+			if err := st.DeleteMsg(context.Background(), seqs[i]); err != nil {
 				t.Error(err)
 			}
 		}

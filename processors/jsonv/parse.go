@@ -317,7 +317,7 @@ func (p *parser) number() (any, error) {
 		if p.discard {
 			return nil, nil
 		}
-		return f, nil
+		return p.boxFloat(f), nil
 	}
 	if n := intEnd - digits; n <= 18 {
 		if p.discard {
@@ -330,7 +330,7 @@ func (p *parser) number() (any, error) {
 		if neg {
 			u = -u
 		}
-		return u, nil
+		return p.boxInt(u), nil
 	} else if n > MaxIntDigits {
 		p.pos = start
 		return nil, p.errorf("Exceeds the limit (4300 digits) for integer string conversion")
@@ -340,7 +340,7 @@ func (p *parser) number() (any, error) {
 	}
 	b, _ := new(big.Int).SetString(s[start:i], 10)
 	if b.IsInt64() {
-		return b.Int64(), nil
+		return p.boxInt(b.Int64()), nil
 	}
 	return b, nil
 }
@@ -555,7 +555,7 @@ func (p *parser) object() (any, error) {
 		if p.discard {
 			return nil, nil
 		}
-		return &Object{}, nil
+		return p.newObject(0), nil
 	}
 	// Members of a top-level object that the caller does not keep are
 	// checked and dropped; their keys are scanned as if discarded, and a

@@ -1,6 +1,9 @@
 package jsonv
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // slabs are the chunks a parse allocates its values from: the strings it
 // boxes into interfaces, the members of its objects, the elements of its
@@ -11,6 +14,7 @@ import "unsafe"
 // never shared between two parses.
 type slabs struct {
 	strChunk []string
+	numChunk []uint64 // the int64 and float64 values boxed into interfaces
 	memChunk []member
 	valChunk []any
 	objChunk []Object
@@ -23,12 +27,17 @@ type eface struct {
 	data unsafe.Pointer
 }
 
-// stringType is the type word of an interface{} holding a string. It is
-// set once, at program start.
-var stringType = func() unsafe.Pointer {
-	var v any = ""
+// The type words of interface{} values holding a string, an int64 and a
+// float64. They are set once, at program start.
+var (
+	stringType  = typeWord("")
+	int64Type   = typeWord(int64(0))
+	float64Type = typeWord(float64(0))
+)
+
+func typeWord(v any) unsafe.Pointer {
 	return (*eface)(unsafe.Pointer(&v)).typ
-}()
+}
 
 // chunkSize is how many values of about bytesPer bytes of input each the
 // rest of the input may hold, within [lo, hi].
@@ -56,6 +65,35 @@ func (p *parser) boxString(s string) any {
 	return v
 }
 
+// boxInt and boxFloat return a number as an interface value whose eight
+// bytes live in a chunk, as boxString does for strings. Values whose bits
+// are below 256 are boxed by Go, which shares them without allocating.
+func (p *parser) boxInt(n int64) any {
+	if uint64(n) < 256 {
+		return n
+	}
+	return p.boxWord(int64Type, uint64(n))
+}
+
+func (p *parser) boxFloat(f float64) any {
+	if math.Float64bits(f) < 256 {
+		return f
+	}
+	return p.boxWord(float64Type, math.Float64bits(f))
+}
+
+// boxWord boxes w, the eight bytes of a value of type typ.
+func (p *parser) boxWord(typ unsafe.Pointer, w uint64) any {
+	if len(p.numChunk) == 0 {
+		p.numChunk = make([]uint64, p.chunkSize(256, 4, 64))
+	}
+	p.numChunk[0] = w
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ, unsafe.Pointer(&p.numChunk[0])}
+	p.numChunk = p.numChunk[1:]
+	return v
+}
+
 // newObject returns an object with room for exactly n members.
 func (p *parser) newObject(n int) *Object {
 	if len(p.objChunk) == 0 {
@@ -78,7 +116,7 @@ func (p *parser) newObject(n int) *Object {
 // takeVals returns a slice of exactly n elements for an array.
 func (p *parser) takeVals(n int) []any {
 	if len(p.valChunk) < n {
-		p.valChunk = make([]any, max(n, p.chunkSize(64, 4, 256)))
+		p.valChunk = make([]any, max(n, p.chunkSize(256, 4, 64)))
 	}
 	a := p.valChunk[:n:n]
 	p.valChunk = p.valChunk[n:]

@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"meterflow/processors/jsonv"
 )
@@ -137,43 +140,78 @@ func Signature(msg *jsonv.Object, secret string) string {
 	if secret == "" {
 		return ""
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	var buf []byte
-	keypairs(msg, "", func(name string, v any) {
-		if name == "message_signature" {
-			return
-		}
-		mac.Write([]byte(name))
-		buf = appendSigValue(buf[:0], v)
-		mac.Write(buf)
-	})
-	return hex.EncodeToString(mac.Sum(nil))
+	s := signers.Get().(*signer)
+	defer signers.Put(s)
+	if s.mac == nil || s.secret != secret {
+		s.secret, s.mac = secret, hmac.New(sha256.New, []byte(secret))
+	}
+	s.mac.Reset()
+	s.keypairs(msg)
+	var sum [sha256.Size]byte
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], s.mac.Sum(sum[:0]))
+	return string(out[:])
 }
 
-// keypairs is utils.recursive_keypairs: sorted keys, nested dicts joined
-// with ":".
-func keypairs(o *jsonv.Object, prefix string, f func(string, any)) {
-	keys := o.Keys()
-	sort.Strings(keys)
-	for _, k := range keys {
-		v, _ := o.Get(k)
-		name := prefix + k
-		if sub, ok := v.(*jsonv.Object); ok {
-			keypairs(sub, name+":", f)
+// signers keep a keyed HMAC and scratch space between signatures: a
+// process signs every sample and event with the same secret.
+var signers = sync.Pool{New: func() any { return new(signer) }}
+
+type signer struct {
+	secret string
+	mac    hash.Hash
+	name   []byte   // the flattened name of the current object, "a:b:"
+	pairs  []member // the members of the objects being walked, a stack
+	buf    []byte
+}
+
+type member struct {
+	key string
+	val any
+}
+
+// keypairs feeds the HMAC as utils.recursive_keypairs walks o: sorted
+// keys, nested dicts joined with ":", each name followed by str(value).
+// Writing the name in pieces hashes the same bytes as writing it whole.
+func (s *signer) keypairs(o *jsonv.Object) {
+	start := len(s.pairs)
+	for i := range o.Len() {
+		k, v := o.At(i)
+		s.pairs = append(s.pairs, member{k, v})
+	}
+	slices.SortFunc(s.pairs[start:], func(a, b member) int { return strings.Compare(a.key, b.key) })
+	prefix := len(s.name)
+	for i := start; i < start+o.Len(); i++ {
+		m := s.pairs[i] // a nested walk may grow s.pairs: index it again each time
+		if prefix == 0 && m.key == "message_signature" {
 			continue
 		}
-		f(name, v)
+		s.name = append(s.name[:prefix], m.key...)
+		if sub, ok := m.val.(*jsonv.Object); ok {
+			s.name = append(s.name, ':')
+			s.keypairs(sub)
+			continue
+		}
+		s.mac.Write(s.name)
+		s.buf = appendSigValue(s.buf[:0], m.val)
+		s.mac.Write(s.buf)
 	}
+	s.name = s.name[:prefix]
+	clear(s.pairs[start:]) // let the values go
+	s.pairs = s.pairs[:start]
 }
 
 // appendSigValue appends str(value) as compute_signature sees it: lists
 // went through decode_unicode, which turned their strings into bytes and
 // sorted their dicts, so they print as [b'x', {b'k': 1}].
 func appendSigValue(dst []byte, v any) []byte {
-	if list, ok := v.([]any); ok {
-		return appendDecoded(dst, list)
+	switch v := v.(type) {
+	case []any:
+		return appendDecoded(dst, v)
+	case string:
+		return append(dst, v...)
 	}
-	return append(dst, jsonv.PyStr(v)...)
+	return jsonv.AppendPyRepr(dst, v)
 }
 
 func appendDecoded(dst []byte, v any) []byte {

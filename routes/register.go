@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
+	"meterflow/internal/wlog"
 	"meterflow/sinks"
 )
 
@@ -141,7 +141,7 @@ func (r *Registrar) Add(rt Route) (_ *message.Handler, err error) {
 		MaxInterval:     2 * time.Second,
 		Multiplier:      2,
 		ShouldRetry:     func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) },
-		Logger:          watermill.NewSlogLogger(r.logger()),
+		Logger:          wlog.New(r.logger()),
 	}
 	if r.Observer != nil {
 		handler.AddMiddleware(r.Observer.HandlerMiddleware(rt.Name, rt.Sink))

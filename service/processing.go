@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"meterflow/definitions"
+	"meterflow/internal/wlog"
 	"meterflow/metrics"
 	"meterflow/processors"
 	"meterflow/processors/convert"
@@ -76,7 +76,7 @@ func (s *Service) addProcessing() error {
 		s.log.Warn("meter definition skipped", "error", skipped)
 	}
 	s.defs.Store(defs)
-	wlog := watermill.NewSlogLogger(s.log)
+	wl := wlog.New(s.log)
 
 	proc := &routes.Process{Definitions: &s.defs, Publisher: s.pub, Secret: s.cfg.Secret, Logger: s.log,
 		OnConverted: func(*processors.Notification, *convert.Result) { s.converted.Add(1) },
@@ -86,7 +86,7 @@ func (s *Service) addProcessing() error {
 	conc := s.cfg.ProcessConcurrency
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,
-		MaxAckPending: 4 * conc, PullMaxMessages: conc, Logger: wlog,
+		MaxAckPending: 4 * conc, PullMaxMessages: conc, Logger: wl,
 	})
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ func (s *Service) addDelivery(spec deliverySpec) (_ *delivery, err error) {
 	durable := "sink_" + name
 	d.sub, err = jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: durable, Stream: spec.stream, Concurrency: conc, MaxAckPending: 2 * conc,
-		PullMaxMessages: conc, Logger: watermill.NewSlogLogger(s.log),
+		PullMaxMessages: conc, Logger: wlog.New(s.log),
 	})
 	if err != nil {
 		return nil, err

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"meterflow/internal/wlog"
 	"meterflow/metrics"
 	"meterflow/routes"
 	"meterflow/sinks"
@@ -38,7 +38,7 @@ func (s *Service) newRegistrar() *routes.Registrar {
 		Log: func(durable string, concurrency int) (message.Subscriber, error) {
 			sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 				Durable: durable, Stream: StreamNotifications, Concurrency: concurrency,
-				MaxAckPending: max(jst.DefaultMaxAckPending, 4*concurrency), Logger: watermill.NewSlogLogger(s.log),
+				MaxAckPending: max(jst.DefaultMaxAckPending, 4*concurrency), Logger: wlog.New(s.log),
 			})
 			if err != nil {
 				return nil, err

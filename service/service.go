@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"meterflow/internal/wlog"
 	"meterflow/metrics"
 	"meterflow/processors/convert"
 	"meterflow/routes"
@@ -243,8 +244,8 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
 	}
-	wlog := watermill.NewSlogLogger(s.log)
-	if s.pub, err = jst.NewPublisher(s.nc, jst.PublisherConfig{MsgID: jst.MsgIDFromMetadata, Logger: wlog,
+	wl := wlog.New(s.log)
+	if s.pub, err = jst.NewPublisher(s.nc, jst.PublisherConfig{MsgID: jst.MsgIDFromMetadata, Logger: wl,
 		OnDuplicate: s.metrics.OnDuplicate}); err != nil {
 		return nil, err
 	}
@@ -261,7 +262,7 @@ func New(ctx context.Context, cfg Config) (_ *Service, err error) {
 	for _, b := range s.sub.Brokers() {
 		s.health.addBroker(b.Name)
 	}
-	s.router, err = message.NewRouter(message.RouterConfig{CloseTimeout: cfg.ShutdownTimeout}, wlog)
+	s.router, err = message.NewRouter(message.RouterConfig{CloseTimeout: cfg.ShutdownTimeout}, wl)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package jsonpath
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,22 +136,29 @@ func (p *Path) FindMatches(root any) []Match {
 // jsonpath-rw-ext's find() raises an exception (Ceilometer then fails the
 // whole notification) or a meterflow limit is exceeded.
 func (p *Path) Eval(root any) ([]any, error) {
+	return p.AppendEval(nil, root)
+}
+
+// AppendEval is Eval appending the values to dst, so that a caller can
+// reuse one slice across evaluations. On error it returns dst unchanged.
+func (p *Path) AppendEval(dst []any, root any) ([]any, error) {
 	if p.fields != nil {
 		if v, ok := p.walkFields(root); ok {
-			return []any{v}, nil
+			return append(dst, v), nil
 		}
-		return nil, nil
+		return dst, nil
 	}
-	var out []any
+	out := dst
 	err := p.eval(root, func(e *evaluator, idx []int32) {
-		if len(idx) > 0 {
-			out = make([]any, len(idx))
-			for i, d := range idx {
-				out[i] = e.arena[d].val
-			}
+		out = slices.Grow(out, len(idx))
+		for _, d := range idx {
+			out = append(out, e.arena[d].val)
 		}
 	})
-	return out, err
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
 }
 
 // MaxPathSteps bounds the steps of all the paths one EvalMatches builds

@@ -34,21 +34,23 @@ type field struct {
 var errPluginAllValues = errors.New("DefinitionException")
 
 // first is Definition.parse(doc): the first non-None value, or nil.
-// scratch is reused for the matches a plugin reads.
-func (f *field) first(doc any, scratch *[]match) (any, error) {
+// sc is reused for the matches a plugin reads.
+func (f *field) first(doc any, sc *scratch) (any, error) {
 	if f.isConst {
 		return f.constant, nil
 	}
 	if f.plugin == nil {
 		return f.path.first(doc)
 	}
-	ms, err := f.path.matches(doc, (*scratch)[:0], f.plugin.needsPaths(), false)
+	ms, err := f.path.matches(doc, sc, f.plugin.needsPaths(), false)
+	var values []any
+	if err == nil {
+		values = f.plugin.values(ms)
+	}
+	sc.reset()
 	if err != nil {
 		return nil, err
 	}
-	values := f.plugin.values(ms)
-	clear(ms) // the pooled scratch must not keep notification values
-	*scratch = ms[:0]
 	for _, v := range values {
 		if v != nil {
 			return v, nil
@@ -70,7 +72,7 @@ func (f *field) all(doc any) (values []any, isList bool, err error) {
 	if !f.plugin.allValues() {
 		return nil, true, fmt.Errorf("%w: Plugin %s don't allows to return multiple values", errPluginAllValues, f.pluginName)
 	}
-	ms, err := f.path.matches(doc, nil, f.plugin.needsPaths(), true)
+	ms, err := f.path.matches(doc, &scratch{}, f.plugin.needsPaths(), true)
 	if err != nil {
 		return nil, true, err
 	}

@@ -14,7 +14,6 @@ func (st *convState) metadata(d *Definition, opts *sampleOptions) (*jsonv.Object
 	}
 	md, err := st.buildMetadata(d, opts)
 	*g = groupValue{st.gen, md, err}
-	st.touchedGroups = append(st.touchedGroups, int32(d.metaGroup))
 	return md, err
 }
 

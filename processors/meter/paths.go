@@ -76,9 +76,26 @@ func (c *compiledPath) all(doc any) ([]any, error) {
 	return c.p.Eval(doc)
 }
 
-// matches appends the matches to dst, with their paths when withPaths,
-// without null values unless keepNil.
-func (c *compiledPath) matches(doc any, dst []match, withPaths, keepNil bool) ([]match, error) {
+// scratch holds the slices that evaluating fields reuses, across fields
+// and notifications: the values of a JSONPath and the matches a plugin
+// reads.
+type scratch struct {
+	values  []any
+	matches []match
+}
+
+// reset empties the scratch, dropping its references to a notification's
+// values so that a pooled scratch does not keep them alive.
+func (sc *scratch) reset() {
+	clear(sc.values)
+	clear(sc.matches)
+	sc.values, sc.matches = sc.values[:0], sc.matches[:0]
+}
+
+// matches returns the matches, in sc.matches, with their paths when
+// withPaths, without null values unless keepNil.
+func (c *compiledPath) matches(doc any, sc *scratch, withPaths, keepNil bool) ([]match, error) {
+	dst := sc.matches[:0]
 	if withPaths {
 		ms, err := c.p.EvalMatches(doc)
 		if err != nil {
@@ -89,9 +106,11 @@ func (c *compiledPath) matches(doc any, dst []match, withPaths, keepNil bool) ([
 				dst = append(dst, m)
 			}
 		}
+		sc.matches = dst
 		return dst, nil
 	}
-	vs, err := c.p.Eval(doc)
+	vs, err := c.p.AppendEval(sc.values[:0], doc)
+	sc.values = vs
 	if err != nil {
 		return dst, err
 	}
@@ -100,5 +119,6 @@ func (c *compiledPath) matches(doc any, dst []match, withPaths, keepNil bool) ([
 			dst = append(dst, match{Value: v})
 		}
 	}
+	sc.matches = dst
 	return dst, nil
 }

@@ -124,8 +124,8 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 		Priority:    h.Priority,
 	}
 
-	ctxt := &a.ctxt
-	ctxt.Grow(8)
+	ctxt, metadata, doc := &a.ctxt, &a.metadata, &a.doc
+	jsonv.InitObjects([]*jsonv.Object{ctxt, metadata, doc}, []int{contextKeys(msg) + 1, 2, 5})
 	for i := 0; i < msg.Len(); i++ {
 		k, v := msg.At(i)
 		if strings.HasPrefix(k, contextPrefix) {
@@ -139,12 +139,8 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 	n.Context = ctxt
 	n.Payload, _ = msg.Get("payload")
 
-	metadata := &a.metadata
-	metadata.Grow(2)
 	metadata.Set("message_id", lookup(msg, "message_id"))
 	metadata.Set("timestamp", lookup(msg, "timestamp"))
-	doc := &a.doc
-	doc.Grow(5)
 	doc.Set("ctxt", ctxt)
 	doc.Set("publisher_id", lookup(msg, "publisher_id"))
 	doc.Set("event_type", lookup(msg, "event_type")) // the string n.EventType, boxed
@@ -152,6 +148,17 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 	doc.Set("metadata", metadata)
 	n.Doc = doc
 	return n, nil
+}
+
+// contextKeys counts the _context_* keys of msg.
+func contextKeys(msg *jsonv.Object) int {
+	n := 0
+	for i := 0; i < msg.Len(); i++ {
+		if k, _ := msg.At(i); strings.HasPrefix(k, contextPrefix) {
+			n++
+		}
+	}
+	return n
 }
 
 // decoded holds a Notification and the objects fromMessage builds for it,

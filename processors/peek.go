@@ -69,6 +69,39 @@ func header(msg *jsonv.Object) (h Header, timestamp string, err error) {
 	if err != nil {
 		return Header{}, "", err
 	}
-	h.Priority = strings.ToLower(priority)
+	h.Priority = lowerPriority(priority)
 	return h, timestamp, nil
+}
+
+// priorities are the lower-case priorities oslo.messaging sends.
+var priorities = [...]string{"audit", "debug", "info", "warn", "warning", "error", "critical", "sample"}
+
+// lowerPriority is strings.ToLower(p), without allocating for the
+// priorities oslo.messaging sends.
+func lowerPriority(p string) string {
+	for _, known := range priorities {
+		if asciiLowerIs(p, known) {
+			return known
+		}
+	}
+	return strings.ToLower(p)
+}
+
+// asciiLowerIs reports whether s with its ASCII capitals lowered is lower.
+// (strings.EqualFold would also fold non-ASCII letters such as U+017F to
+// ASCII ones, which ToLower does not.)
+func asciiLowerIs(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -129,3 +129,11 @@ func BenchmarkPeek(b *testing.B) {
 		}
 	}
 }
+
+func TestPriorityIsLoweredAsStringsToLower(t *testing.T) {
+	for _, p := range []string{"INFO", "info", "Warn", "WARNING", "sample", "SAMPLE", "ſample", "ERROR\u212A", "Debug ", ""} {
+		if got, want := lowerPriority(p), strings.ToLower(p); got != want {
+			t.Errorf("lowerPriority(%q) = %q, want %q", p, got, want)
+		}
+	}
+}

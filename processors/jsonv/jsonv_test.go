@@ -312,3 +312,17 @@ func TestFloatReprMatchesPython(t *testing.T) {
 		}
 	}
 }
+
+func TestInitObjects(t *testing.T) {
+	var a, b Object
+	InitObjects([]*Object{&a, &b}, []int{1, 2})
+	a.Set("x", int64(1))
+	a.Set("y", int64(2)) // past its capacity: must not run into b
+	b.Set("z", int64(3))
+	if x, _ := a.Get("x"); x != int64(1) || a.Len() != 2 || b.Len() != 1 {
+		t.Fatalf("a has %d members (x = %v), b %d", a.Len(), x, b.Len())
+	}
+	if y, _ := a.Get("y"); y != int64(2) {
+		t.Fatalf("a.y = %v", y)
+	}
+}

@@ -23,6 +23,26 @@ func NewObject(capacity int) *Object {
 	return &Object{members: make([]member, 0, capacity)}
 }
 
+// InitObjects makes each objs[i] an empty object with room for
+// capacities[i] members, the members of all of them taking one
+// allocation: for a caller that builds a few small objects which live and
+// die together. It panics if the slices differ in length.
+func InitObjects(objs []*Object, capacities []int) {
+	if len(objs) != len(capacities) {
+		panic("jsonv: InitObjects: objs and capacities differ in length")
+	}
+	total := 0
+	for _, c := range capacities {
+		total += c
+	}
+	all := make([]member, total)
+	for i, o := range objs {
+		c := capacities[i]
+		*o = Object{members: all[:0:c]}
+		all = all[c:]
+	}
+}
+
 // Grow makes room for n more members, so that the next n new keys are
 // stored without allocating.
 func (o *Object) Grow(n int) {

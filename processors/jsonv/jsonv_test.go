@@ -3,6 +3,7 @@ package jsonv
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"os"
@@ -98,6 +99,44 @@ func TestParseDuplicateKeyKeepsFirstPositionLastValue(t *testing.T) {
 	}
 	if a, _ := o.Get("a"); a != int64(3) {
 		t.Errorf("a = %v, want 3", a)
+	}
+}
+
+func TestParseDuplicateKeysInLargeObjects(t *testing.T) {
+	// 40 members over 25 distinct keys: past the size at which objects are
+	// indexed, with repeats before and after it.
+	var b strings.Builder
+	b.WriteString("{")
+	var wantKeys []string
+	want := map[string]int{}
+	for i := range 40 {
+		k := fmt.Sprintf("k%d", (i*7)%25)
+		if _, seen := want[k]; !seen {
+			wantKeys = append(wantKeys, k)
+		}
+		want[k] = i
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:%d", k, i)
+	}
+	b.WriteString("}")
+	v, err := Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := v.(*Object)
+	if got := strings.Join(o.Keys(), ","); got != strings.Join(wantKeys, ",") {
+		t.Errorf("keys = %s, want %s", got, strings.Join(wantKeys, ","))
+	}
+	for k, i := range want {
+		if got, _ := o.Get(k); got != int64(i) {
+			t.Errorf("%s = %v, want %d", k, got, i)
+		}
+	}
+	o.Set("new", true) // the index stays usable
+	if got, _ := o.Get("new"); got != true || o.Len() != len(wantKeys)+1 {
+		t.Errorf("after Set: new = %v, %d members", got, o.Len())
 	}
 }
 

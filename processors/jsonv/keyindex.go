@@ -44,15 +44,57 @@ func mix(x uint64) uint64 {
 // newKeyIndex indexes members, whose keys are distinct, with room for
 // about as many again.
 func newKeyIndex(members []member) keyIndex {
-	size := 64
-	for size < 4*len(members) {
-		size *= 2
-	}
-	ix := make(keyIndex, size)
+	ix := make(keyIndex, tableSize(2*len(members)))
 	for i := range members {
 		ix.insert(members[i].key, i)
 	}
 	return ix
+}
+
+// tableSize is the size of a table for n keys: a power of two, at least
+// twice n, so that it is at most half full.
+func tableSize(n int) int {
+	size := 64
+	for size < 2*n {
+		size *= 2
+	}
+	return size
+}
+
+// dedupe applies a Python dict's rule to members in the order they were
+// parsed: a repeated key keeps its first position and takes its last
+// value. It works in place and returns the members kept and, when there
+// are more than indexThreshold members, their index. Each key is hashed
+// once.
+func dedupe(ms []member) ([]member, keyIndex) {
+	var ix keyIndex
+	if len(ms) > indexThreshold {
+		ix = make(keyIndex, tableSize(len(ms)))
+	}
+	k := 0
+next:
+	for i := range ms {
+		key := ms[i].key
+		if ix != nil {
+			if j := ix.findOrInsert(ms, key, k); j >= 0 {
+				ms[j].val = ms[i].val
+				continue
+			}
+		} else {
+			for j := range ms[:k] {
+				if ms[j].key == key {
+					ms[j].val = ms[i].val
+					continue next
+				}
+			}
+		}
+		if k != i {
+			ms[k] = ms[i]
+		}
+		k++
+	}
+	clear(ms[k:])
+	return ms[:k], ix
 }
 
 // find returns the position of key in members, or -1.
@@ -61,6 +103,22 @@ func (ix keyIndex) find(members []member, key string) int {
 	for h := hashKey(key) & mask; ; h = (h + 1) & mask {
 		j := int(ix[h]) - 1
 		if j < 0 {
+			return -1
+		}
+		if k := members[j].key; len(k) == len(key) && k == key {
+			return j
+		}
+	}
+}
+
+// findOrInsert returns the position of key among members, or records it
+// at position i and returns -1; the table must have room.
+func (ix keyIndex) findOrInsert(members []member, key string, i int) int {
+	mask := uint64(len(ix) - 1)
+	for h := hashKey(key) & mask; ; h = (h + 1) & mask {
+		j := int(ix[h]) - 1
+		if j < 0 {
+			ix[h] = int32(i + 1)
 			return -1
 		}
 		if k := members[j].key; len(k) == len(key) && k == key {

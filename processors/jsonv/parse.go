@@ -171,6 +171,13 @@ var parserPool = sync.Pool{New: func() any {
 	return &parser{vals: make([]any, 0, 64), mems: make([]member, 0, 64)}
 }}
 
+// retainLimit is the size of input up to which a pooled parser may keep
+// references to the values of its last parse in its scratch stacks, which
+// are left as they are: clearing each entry as it is popped costs a write
+// barrier per pointer while the collector runs. Past it they are cleared,
+// so that a pooled parser never keeps a large input alive.
+const retainLimit = 64 << 10
+
 func parse(s string, clone bool, keep func(string) bool) (any, error) {
 	p := parserPool.Get().(*parser)
 	p.s, p.pos, p.depth = s, 0, 0
@@ -182,6 +189,10 @@ func parse(s string, clone bool, keep func(string) bool) (any, error) {
 		if p.pos != len(p.s) {
 			v, err = nil, p.errorf("Extra data")
 		}
+	}
+	if len(s) > retainLimit {
+		clear(p.vals[:cap(p.vals)])
+		clear(p.mems[:cap(p.mems)])
 	}
 	p.s, p.keep = "", nil
 	p.slabs = slabs{}
@@ -538,7 +549,6 @@ func (p *parser) array() (any, error) {
 	}
 	arr := p.takeVals(len(p.vals) - base)
 	copy(arr, p.vals[base:])
-	clear(p.vals[base:])
 	p.vals = p.vals[:base]
 	return arr, nil
 }
@@ -562,7 +572,6 @@ func (p *parser) object() (any, error) {
 	// kept key is copied when it is borrowed or in p.scratch.
 	top := p.keep != nil && p.depth == 1
 	base := len(p.mems)
-	var index keyIndex // positions relative to base, once large
 	fail := func(err error) (any, error) {
 		clear(p.mems[base:])
 		p.mems = p.mems[:base]
@@ -599,28 +608,7 @@ func (p *parser) object() (any, error) {
 			p.discard = false
 		}
 		if !p.discard && !drop {
-			mems := p.mems[base:]
-			dup := -1
-			if index != nil {
-				dup = index.find(mems, key)
-			} else {
-				for j := range mems {
-					if mems[j].key == key {
-						dup = j
-						break
-					}
-				}
-			}
-			if dup >= 0 {
-				mems[dup].val = v
-			} else {
-				p.mems = append(p.mems, member{key, v})
-				if n := len(p.mems) - base; index != nil {
-					index = index.add(p.mems[base:], n-1)
-				} else if n > indexThreshold {
-					index = newKeyIndex(p.mems[base:])
-				}
-			}
+			p.mems = append(p.mems, member{key, v})
 		}
 		p.skipWS()
 		if p.pos < len(p.s) {
@@ -640,8 +628,7 @@ func (p *parser) object() (any, error) {
 	}
 	o := p.newObject(len(p.mems) - base)
 	copy(o.members, p.mems[base:])
-	o.index = index
-	clear(p.mems[base:])
+	o.members, o.index = dedupe(o.members)
 	p.mems = p.mems[:base]
 	p.depth--
 	return o, nil

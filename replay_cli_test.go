@@ -402,7 +402,8 @@ func newExpected(t *testing.T, bin string, notes []storedNote, convertArgs []str
 			t.Fatal(err)
 		}
 		var ss, es [][]byte
-		for j, raw := range r.Samples {
+		nth := map[string]int{} // sample ids are numbered per meter
+		for _, raw := range r.Samples {
 			var s struct {
 				Name string `json:"name"`
 			}
@@ -414,7 +415,8 @@ func newExpected(t *testing.T, bin string, notes []storedNote, convertArgs []str
 			if k < 0 {
 				t.Fatalf("no id in %s", raw)
 			}
-			fixed := append(slices.Clip(raw[:k]), fmt.Sprintf(`,"id":%q}`, routes.SampleID(n.MessageID, s.Name, j))...)
+			fixed := append(slices.Clip(raw[:k]), fmt.Sprintf(`,"id":%q}`, routes.SampleID(n.MessageID, s.Name, nth[s.Name]))...)
+			nth[s.Name]++
 			ss = append(ss, fixed)
 			e.perMeter[s.Name]++
 		}

@@ -182,8 +182,8 @@ func expectedLines(t testing.TB, conv *convert.Converter, bodies []string) []byt
 			t.Fatal(err)
 		}
 		r := conv.Convert(n)
+		routes.NumberSamples(n.MessageID, r.Samples)
 		for i := range r.Samples {
-			r.Samples[i].ID = routes.SampleID(n.MessageID, r.Samples[i].Name, i)
 			out = append(r.Samples[i].AppendJSON(out), '\n')
 		}
 		for _, ev := range r.Events {

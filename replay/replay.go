@@ -473,9 +473,9 @@ func (w *worker) dryRun(b *batch, n *note) {
 		id = n.id
 	}
 	b.counts.result(&res)
+	routes.NumberSamples(id, res.Samples)
 	for i := range res.Samples {
 		s := &res.Samples[i]
-		s.ID = routes.SampleID(id, s.Name, i)
 		if w.cfg.Sink != "" && !routesTo(defs.Samples.Route(s.Name), w.cfg.Sink) {
 			continue
 		}

@@ -173,13 +173,9 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool, 
 		buf = buf[:start]
 		return out
 	}
-	perMeter := make(map[string]int, len(r.Samples))
+	NumberSamples(hid, r.Samples)
 	for i := range r.Samples {
 		s := &r.Samples[i]
-		// numbered per meter, so that adding or removing another meter's
-		// definition leaves this sample's id (and dedup) unchanged
-		s.ID = SampleID(hid, s.Name, perMeter[s.Name])
-		perMeter[s.Name]++
 		pipes := defs.Samples.Route(s.Name)
 		if len(pipes) == 0 {
 			continue
@@ -249,32 +245,47 @@ func seenSink(pipes []pipeline.Pipeline, sink string) bool {
 	return false
 }
 
+// NumberSamples gives each of a notification's samples its SampleID,
+// numbered per meter in order, so that adding or removing another meter's
+// definition leaves a sample's id (and so its deduplication) unchanged.
+func NumberSamples(notificationID string, samples []processors.Sample) {
+	for i := range samples {
+		n := 0
+		for j := range i {
+			if samples[j].Name == samples[i].Name {
+				n++
+			}
+		}
+		samples[i].ID = SampleID(notificationID, samples[i].Name, n)
+	}
+}
+
 // SampleID is a sample's deterministic id: a UUID (version 5 layout) made
 // from the notification's message_id, the meter name and the sample's index
 // among the notification's samples of that meter (a lookup definition makes
-// several). Ceilometer draws a random uuid1; a
-// derived one lets every redelivery and replay name the same sample.
+// several). Ceilometer draws a random uuid1; a derived one lets every
+// redelivery and replay name the same sample.
 func SampleID(notificationID, meter string, index int) string {
-	h := sha1.New()
-	h.Write([]byte(notificationID))
-	h.Write([]byte{0})
-	h.Write([]byte(meter))
-	h.Write([]byte{0})
-	h.Write([]byte(strconv.Itoa(index)))
-	sum := h.Sum(nil)
+	var in [256]byte // most ids and meters fit: no allocation but the result
+	b := append(in[:0], notificationID...)
+	b = append(b, 0)
+	b = append(b, meter...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(index), 10)
+	sum := sha1.Sum(b)
 	sum[6] = sum[6]&0x0f | 0x50
 	sum[8] = sum[8]&0x3f | 0x80
-	var b [36]byte
-	hex.Encode(b[0:8], sum[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], sum[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], sum[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], sum[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], sum[10:16])
-	return string(b[:])
+	var out [36]byte
+	hex.Encode(out[0:8], sum[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], sum[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], sum[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], sum[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], sum[10:16])
+	return string(out[:])
 }
 
 func (p *Process) logger() *slog.Logger {

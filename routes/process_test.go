@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"meterflow/definitions"
+	"meterflow/processors"
 	"meterflow/processors/convert"
 	"meterflow/processors/pipeline"
 )
@@ -81,5 +82,26 @@ func TestProcessKeepsHeadersValidAndRefusesMessagesNATSCannotStore(t *testing.T)
 	p.MaxMessageBytes = 4000 // the 5,000-character name is copied into the messages
 	if _, _, err := p.Convert(body, "", ""); !IsPermanent(err) {
 		t.Fatalf("oversized message: error %v, want a permanent one", err)
+	}
+}
+
+func TestSampleIDsStayWhatStoredSamplesWereDeduplicatedBy(t *testing.T) {
+	// sha1("m-1\x00memory\x001") in a version-5 layout, as Python's uuid
+	// prints it; ids already stored must never change
+	if got := SampleID("m-1", "memory", 1); got != "a99b59e0-8046-5486-ac60-5f0c66e1f7ca" {
+		t.Errorf("SampleID = %s", got)
+	}
+	if got := SampleID(strings.Repeat("n", 300), "cpu", 12); got != "7294a02c-d568-514a-8ba4-b5fa7cfba06e" {
+		t.Errorf("SampleID of a long id = %s", got)
+	}
+}
+
+func TestNumberSamplesCountsEachMeterFromZero(t *testing.T) {
+	s := []processors.Sample{{Name: "disk"}, {Name: "cpu"}, {Name: "disk"}, {Name: "disk"}}
+	NumberSamples("m-1", s)
+	for i, want := range []string{SampleID("m-1", "disk", 0), SampleID("m-1", "cpu", 0), SampleID("m-1", "disk", 1), SampleID("m-1", "disk", 2)} {
+		if s[i].ID != want {
+			t.Errorf("sample %d (%s): id %s, want %s", i, s[i].Name, s[i].ID, want)
+		}
 	}
 }

@@ -46,8 +46,11 @@ func EventMessage(e *Event, secret string) *jsonv.Object {
 	m.Set("event_type", e.EventType)
 	m.Set("generated", e.Generated)
 	traits := make([]any, len(e.Traits))
+	triples := make([]any, 3*len(e.Traits)) // one allocation for all of them
 	for i, t := range e.Traits {
-		traits[i] = []any{t.Name, int64(t.Type), t.Value}
+		triple := triples[3*i : 3*i+3 : 3*i+3]
+		triple[0], triple[1], triple[2] = t.Name, int64(t.Type), t.Value
+		traits[i] = triple
 	}
 	m.Set("traits", traits)
 	m.Set("raw", orEmpty(e.Raw))

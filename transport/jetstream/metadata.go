@@ -78,6 +78,11 @@ func MsgIDFromMetadataOrUUID(msg *message.Message) string {
 // toNATS builds the NATS message for msg. The payload is not copied.
 func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, error) {
 	h := make(nats.Header, len(msg.Metadata)+2)
+	vals := make([]string, 0, len(msg.Metadata)+2) // one allocation for every value
+	one := func(v string) []string {
+		vals = append(vals, v)
+		return vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	for k, v := range msg.Metadata {
 		if strings.HasPrefix(k, MetadataPrefix) || k == MsgIDKey {
 			continue
@@ -88,16 +93,16 @@ func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, erro
 		if strings.ContainsAny(v, "\r\n") {
 			return nil, fmt.Errorf("%w: value of %q contains CR or LF", ErrInvalidMetadata, k)
 		}
-		h[k] = []string{v}
+		h[k] = one(v)
 	}
 	if msg.UUID != "" {
-		h[UUIDHeader] = []string{msg.UUID}
+		h[UUIDHeader] = one(msg.UUID)
 	}
 	if msgID != "" {
 		if strings.ContainsAny(msgID, "\r\n") {
 			return nil, fmt.Errorf("%w: msg id contains CR or LF", ErrInvalidMetadata)
 		}
-		h[MsgIDKey] = []string{msgID}
+		h[MsgIDKey] = one(msgID)
 	}
 	return &nats.Msg{Subject: subject, Data: msg.Payload, Header: h}, nil
 }

@@ -112,6 +112,17 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"oslo.version": "2.0", "oslo.message": "{\"event_type\": \"x\", \"payload\": [1, {\"a\": NaN}]}"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, err := Decode(body)
+		if msg, ok := decodeEnvelope(body); ok {
+			// The fast path must give what the steps give.
+			fast, ferr := fromMessage(msg)
+			slow, serr := decodeSteps(body)
+			if (ferr == nil) != (serr == nil) || ferr != nil && ferr.Error() != serr.Error() {
+				t.Fatalf("%q: fast path error %v, steps %v", body, ferr, serr)
+			}
+			if ferr == nil && (string(jsonv.Marshal(fast.Doc)) != string(jsonv.Marshal(slow.Doc)) || fast.Priority != slow.Priority || fast.Timestamp != slow.Timestamp) {
+				t.Fatalf("%q: fast path %s, steps %s", body, jsonv.Marshal(fast.Doc), jsonv.Marshal(slow.Doc))
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error %v does not wrap ErrMalformed", err)

@@ -105,7 +105,7 @@ func parseBytes(data []byte, shared bool, keep func(string) bool) (any, error) {
 	default:
 		s = string(data[off:])
 	}
-	v, err := parse(s, clone, keep)
+	v, err := parse(s, clone, keep, "")
 	if err != nil && off > 0 {
 		err.(*SyntaxError).Offset += off
 	}
@@ -125,7 +125,7 @@ func ParseString(s string) (any, error) {
 		}
 		s = b
 	}
-	return parse(s, false, nil)
+	return parse(s, false, nil, "")
 }
 
 // passSurrogates mirrors Python's "surrogatepass" UTF-8 decoding: encoded
@@ -160,6 +160,8 @@ type parser struct {
 	mems  []member // scratch stack of object members
 
 	keep    func(string) bool // which top-level members to build; nil: all
+	embed   string            // the top-level member parsed where it stands (ParseEmbedded)
+	nested  bool              // parsing JSON text inside a string: see embedded.go
 	clone   bool              // s is borrowed: copy the strings that are kept
 	discard bool              // check the current value without building it
 	scratch []byte            // where strings are unescaped
@@ -178,11 +180,12 @@ var parserPool = sync.Pool{New: func() any {
 // so that a pooled parser never keeps a large input alive.
 const retainLimit = 64 << 10
 
-func parse(s string, clone bool, keep func(string) bool) (any, error) {
+// parse parses s; keep and embed are those of ParseKeep and ParseEmbedded.
+func parse(s string, clone bool, keep func(string) bool, embed string) (any, error) {
 	p := parserPool.Get().(*parser)
 	p.s, p.pos, p.depth = s, 0, 0
-	p.clone, p.keep, p.discard = clone, keep, false
-	p.small = keep != nil
+	p.clone, p.keep, p.embed, p.discard = clone, keep, embed, false
+	p.small = keep != nil && embed == ""
 	v, err := p.value()
 	if err == nil {
 		p.skipWS()
@@ -194,7 +197,7 @@ func parse(s string, clone bool, keep func(string) bool) (any, error) {
 		clear(p.vals[:cap(p.vals)])
 		clear(p.mems[:cap(p.mems)])
 	}
-	p.s, p.keep = "", nil
+	p.s, p.keep, p.embed, p.nested = "", nil, "", false
 	p.slabs = slabs{}
 	if cap(p.vals) <= 4096 && cap(p.mems) <= 4096 && cap(p.scratch) <= 64<<10 {
 		parserPool.Put(p)
@@ -219,7 +222,13 @@ func (p *parser) skipWSLoop() {
 	s, i := p.s, p.pos
 	for i < len(s) {
 		switch s[i] {
-		case ' ', '\t', '\n', '\r':
+		case ' ':
+			i++
+		case '\t', '\n', '\r':
+			if p.nested { // not allowed raw in the string holding the text
+				p.pos = i
+				return
+			}
 			i++
 		default:
 			p.pos = i
@@ -235,7 +244,10 @@ func (p *parser) value() (any, error) {
 		return nil, p.errorf("Expecting value")
 	}
 	switch c := p.s[p.pos]; c {
-	case '"':
+	case '"', '\\':
+		if !p.atQuote() {
+			return nil, p.errorf("Expecting value")
+		}
 		s, err := p.str()
 		if err != nil || p.discard {
 			return nil, err
@@ -360,6 +372,9 @@ func (p *parser) number() (any, error) {
 // result is a substring of the input (a copy when the input is borrowed).
 // A discarded string is only valid until the next one is scanned.
 func (p *parser) str() (string, error) {
+	if p.nested {
+		return p.strNested()
+	}
 	s := p.s
 	start := p.pos + 1
 	i := plainRun(s, start)
@@ -445,26 +460,13 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 		case 't':
 			b = append(b, '\t')
 		case 'u':
-			r, ok := hex4(s, i+2)
+			r, next, ok := unicodeEscape(s, i, `\u`)
 			if !ok {
 				p.pos = i
 				p.scratch = b
 				return "", p.errorf("Invalid \\uXXXX escape")
 			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if r < 0xDC00 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					if r2, ok := hex4(s, i+2); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
-						r = utf16.DecodeRune(r, r2)
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			b = utf8.AppendRune(b, r)
+			b, i = utf8.AppendRune(b, r), next
 			continue
 		default:
 			p.pos = i
@@ -476,6 +478,27 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 	p.pos = start - 1
 	p.scratch = b
 	return "", p.errorf("Unterminated string starting at")
+}
+
+// unicodeEscape decodes the \uXXXX escape at s[i:], written with the
+// prefix esc (`\u`, or `\\u` in JSON text held in a string), and the low
+// surrogate escape that may follow a high one. It returns the rune (U+FFFD
+// for a lone surrogate, see Parse), the index after the escapes, and false
+// when the first escape's hex digits are invalid.
+func unicodeEscape(s string, i int, esc string) (r rune, next int, ok bool) {
+	if r, ok = hex4(s, i+len(esc)); !ok {
+		return 0, i, false
+	}
+	i += len(esc) + 4
+	if !utf16.IsSurrogate(r) {
+		return r, i, true
+	}
+	if r < 0xDC00 && strings.HasPrefix(s[i:], esc) {
+		if r2, ok := hex4(s, i+len(esc)); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+			return utf16.DecodeRune(r, r2), i + len(esc) + 4, true
+		}
+	}
+	return utf8.RuneError, i, true
 }
 
 func hex4(s string, i int) (rune, bool) {
@@ -579,7 +602,7 @@ func (p *parser) object() (any, error) {
 	}
 	for {
 		p.skipWS()
-		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
+		if !p.atQuote() {
 			return fail(p.errorf("Expecting property name enclosed in double quotes"))
 		}
 		p.discard = p.discard || top
@@ -600,7 +623,12 @@ func (p *parser) object() (any, error) {
 			return fail(p.errorf("Expecting ':' delimiter"))
 		}
 		p.pos++
-		v, err := p.value()
+		var v any
+		if top && !drop && key == p.embed {
+			v, err = p.embedded()
+		} else {
+			v, err = p.value()
+		}
 		if err != nil {
 			return fail(err)
 		}

@@ -77,7 +77,45 @@ func FuzzFind(f *testing.F) {
 		if ok && first == nil {
 			t.Fatal("FindFirst returned null")
 		}
+		checkChainsAgreeWithEvaluator(t, p, doc)
 	})
+}
+
+// checkChainsAgreeWithEvaluator fails unless a path compiled to plain
+// chains finds what the evaluator finds.
+func checkChainsAgreeWithEvaluator(t *testing.T, p *Path, doc any) {
+	t.Helper()
+	if p.chains == nil {
+		return
+	}
+	general := &Path{expr: p.expr, root: p.root}
+	want, werr := general.Eval(doc)
+	got, err := p.Eval(doc)
+	if werr != nil || err != nil || string(jsonv.Marshal(got)) != string(jsonv.Marshal(want)) {
+		t.Fatalf("%s: chains give %s (%v), the evaluator %s (%v)", p.expr, jsonv.Marshal(got), err, jsonv.Marshal(want), werr)
+	}
+	wv, wok, _ := general.EvalFirst(doc)
+	gv, gok, _ := p.EvalFirst(doc)
+	if wok != gok || string(jsonv.Marshal(gv)) != string(jsonv.Marshal(wv)) {
+		t.Fatalf("%s: EvalFirst gives %v with chains, %v without", p.expr, gv, wv)
+	}
+}
+
+func TestUnionsOfPlainChainsAgreeWithTheEvaluator(t *testing.T) {
+	doc, err := jsonv.ParseString(`{"payload": {"tenant_id": "t", "n": null, "o": {"a": 1}}, "ctxt": {"project_id": "p"}, "l": [1]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, expr := range []string{
+		"(payload.tenant_id)|(ctxt.project_id)", "(payload.n)|(ctxt.project_id)", "(payload.missing)|(ctxt.project_id)",
+		"(payload.o.a)|(payload.o)|(l.x)", "($)|(payload)", "payload.n", "(l)|(ctxt.user_id)",
+	} {
+		p := MustCompile(expr)
+		if p.chains == nil {
+			t.Errorf("%s: not compiled to plain chains", expr)
+		}
+		checkChainsAgreeWithEvaluator(t, p, doc)
+	}
 }
 
 // FuzzRegexMatchAgreesWithPyre checks the two implementations of Python's

@@ -14,9 +14,10 @@ import (
 type Path struct {
 	expr string
 	root node
-	// fields is set when the expression is a plain chain of single field
-	// names ($.a.b, a.b): FindFirst and Find then walk objects directly.
-	fields []string
+	// chains is set when the expression is a plain chain of single field
+	// names ($.a.b, a.b) or a union of them ((a.b)|(c.d)): evaluation then
+	// walks objects directly, without an evaluator.
+	chains [][]string
 }
 
 // Match is one match with its path: the '.'-joined str() of each path step
@@ -36,7 +37,7 @@ func Compile(expr string) (*Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Path{expr: expr, root: n, fields: plainFields(n)}, nil
+	return &Path{expr: expr, root: n, chains: plainChains(n)}, nil
 }
 
 // MustCompile is Compile for expressions known to be valid; it panics on
@@ -51,6 +52,22 @@ func MustCompile(expr string) *Path {
 
 // String returns the expression as written.
 func (p *Path) String() string { return p.expr }
+
+// plainChains returns the chains of a union of plain field chains, in the
+// order the union yields their matches, or nil.
+func plainChains(n node) [][]string {
+	if u, ok := n.(*unionNode); ok {
+		l, r := plainChains(u.left), plainChains(u.right)
+		if l == nil || r == nil {
+			return nil
+		}
+		return append(l, r...)
+	}
+	if f := plainFields(n); f != nil {
+		return [][]string{f}
+	}
+	return nil
+}
 
 func plainFields(n node) []string {
 	switch n := n.(type) {
@@ -72,9 +89,10 @@ func plainFields(n node) []string {
 	return nil
 }
 
-func (p *Path) walkFields(root any) (any, bool) {
+// walk returns the value a plain chain of field names finds in root.
+func walkChain(chain []string, root any) (any, bool) {
 	v := root
-	for _, k := range p.fields {
+	for _, k := range chain {
 		o, ok := v.(*jsonv.Object)
 		if !ok {
 			return nil, false
@@ -104,12 +122,16 @@ func (p *Path) FindFirst(root any) (any, bool) {
 
 // EvalFirst is FindFirst with Eval's error: the first match that is not
 // JSON null (ok false when there is none), or the *EvalError Eval would
-// return. It builds no list of matches, and for a plain field path it
-// allocates nothing.
+// return. It builds no list of matches, and for plain field paths and
+// unions of them it allocates nothing.
 func (p *Path) EvalFirst(root any) (v any, ok bool, err error) {
-	if p.fields != nil {
-		v, ok = p.walkFields(root)
-		return v, ok && v != nil, nil
+	if p.chains != nil {
+		for _, c := range p.chains {
+			if v, ok := walkChain(c, root); ok && v != nil {
+				return v, true, nil
+			}
+		}
+		return nil, false, nil
 	}
 	err = p.eval(root, func(e *evaluator, idx []int32) {
 		for _, d := range idx {
@@ -142,9 +164,11 @@ func (p *Path) Eval(root any) ([]any, error) {
 // AppendEval is Eval appending the values to dst, so that a caller can
 // reuse one slice across evaluations. On error it returns dst unchanged.
 func (p *Path) AppendEval(dst []any, root any) ([]any, error) {
-	if p.fields != nil {
-		if v, ok := p.walkFields(root); ok {
-			return append(dst, v), nil
+	if p.chains != nil {
+		for _, c := range p.chains {
+			if v, ok := walkChain(c, root); ok {
+				dst = append(dst, v)
+			}
 		}
 		return dst, nil
 	}

@@ -65,44 +65,43 @@ func (t Time) ISOFormatOf(text any) string {
 
 // AppendISOFormat appends t.ISOFormat() to b.
 func (t Time) AppendISOFormat(b []byte) []byte {
-	b = appendInt(b, t.year, 4)
-	b = append(b, '-')
-	b = appendInt(b, t.month, 2)
-	b = append(b, '-')
-	b = appendInt(b, t.day, 2)
-	b = append(b, 'T')
-	b = appendInt(b, t.hour, 2)
-	b = append(b, ':')
-	b = appendInt(b, t.minute, 2)
-	b = append(b, ':')
-	b = appendInt(b, t.second, 2)
+	var buf [32]byte // 2026-11-02T10:01:07.009973+01:00
+	putDigits(buf[0:4], t.year)
+	buf[4] = '-'
+	putDigits(buf[5:7], t.month)
+	buf[7] = '-'
+	putDigits(buf[8:10], t.day)
+	buf[10] = 'T'
+	putDigits(buf[11:13], t.hour)
+	buf[13] = ':'
+	putDigits(buf[14:16], t.minute)
+	buf[16] = ':'
+	putDigits(buf[17:19], t.second)
+	n := 19
 	if t.micro != 0 {
-		b = append(b, '.')
-		b = appendInt(b, t.micro, 6)
+		buf[19] = '.'
+		putDigits(buf[20:26], t.micro)
+		n = 26
 	}
-	if t.naive {
-		return b
+	if !t.naive {
+		off := t.offset
+		buf[n] = '+'
+		if off < 0 {
+			buf[n], off = '-', -off
+		}
+		putDigits(buf[n+1:n+3], off/60)
+		buf[n+3] = ':'
+		putDigits(buf[n+4:n+6], off%60)
+		n += 6
 	}
-	off := t.offset
-	if off < 0 {
-		b = append(b, '-')
-		off = -off
-	} else {
-		b = append(b, '+')
-	}
-	b = appendInt(b, off/60, 2)
-	b = append(b, ':')
-	return appendInt(b, off%60, 2)
+	return append(b, buf[:n]...)
 }
 
-// appendInt appends v, zero-padded to width digits.
-func appendInt(b []byte, v, width int) []byte {
-	var tmp [8]byte
-	i := len(tmp)
-	for v > 0 || i > len(tmp)-width {
-		i--
-		tmp[i] = byte('0' + v%10)
+// putDigits writes v into dst as len(dst) decimal digits, zero-padded. A
+// valid Time's fields always fit their widths.
+func putDigits(dst []byte, v int) {
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = byte('0' + v%10)
 		v /= 10
 	}
-	return append(b, tmp[i:]...)
 }

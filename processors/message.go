@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"math/big"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -56,6 +56,123 @@ func EventMessage(e *Event, secret string) *jsonv.Object {
 	m.Set("raw", orEmpty(e.Raw))
 	m.Set("message_signature", Signature(m, secret))
 	return m
+}
+
+// AppendMeterMessage appends the compact JSON of MeterMessage(s, secret),
+// byte for byte, without building it: the process route writes one per
+// sample and sink.
+func AppendMeterMessage(dst []byte, s *Sample, secret string) []byte {
+	dst = append(dst, `{"source":`...)
+	dst = jsonv.AppendString(dst, s.Source)
+	dst = append(dst, `,"counter_name":`...)
+	dst = jsonv.AppendString(dst, s.Name)
+	dst = append(dst, `,"counter_type":`...)
+	dst = jsonv.AppendString(dst, s.Type)
+	dst = append(dst, `,"counter_unit":`...)
+	dst = jsonv.AppendString(dst, s.Unit)
+	dst = append(dst, `,"counter_volume":`...)
+	dst = jsonv.Append(dst, s.Volume)
+	dst = append(dst, `,"user_id":`...)
+	dst = jsonv.Append(dst, s.UserID)
+	dst = append(dst, `,"project_id":`...)
+	dst = jsonv.Append(dst, s.ProjectID)
+	dst = append(dst, `,"resource_id":`...)
+	dst = jsonv.Append(dst, s.ResourceID)
+	dst = append(dst, `,"timestamp":`...)
+	dst = jsonv.AppendString(dst, s.Timestamp)
+	dst = append(dst, `,"resource_metadata":`...)
+	dst = appendOrEmpty(dst, s.ResourceMetadata)
+	dst = append(dst, `,"message_id":`...)
+	dst = jsonv.AppendString(dst, s.ID)
+	dst = append(dst, `,"monotonic_time":null,"message_signature":"`...)
+	if secret != "" {
+		g := newSigner(secret)
+		// MeterMessage's keys in sorted order, as keypairs walks them
+		g.str("counter_name", s.Name)
+		g.str("counter_type", s.Type)
+		g.str("counter_unit", s.Unit)
+		g.member("counter_volume", s.Volume)
+		g.str("message_id", s.ID)
+		g.str("monotonic_time", "None")
+		g.member("project_id", s.ProjectID)
+		g.member("resource_id", s.ResourceID)
+		if s.ResourceMetadata != nil { // an empty dict adds nothing
+			g.member("resource_metadata", s.ResourceMetadata)
+		}
+		g.str("source", s.Source)
+		g.str("timestamp", s.Timestamp)
+		g.member("user_id", s.UserID)
+		dst = g.appendSum(dst)
+		signers.Put(g)
+	}
+	return append(dst, `"}`...)
+}
+
+// AppendEventMessage appends the compact JSON of EventMessage(e, secret),
+// byte for byte, without building it.
+func AppendEventMessage(dst []byte, e *Event, secret string) []byte {
+	dst = append(dst, `{"message_id":`...)
+	dst = jsonv.AppendString(dst, e.MessageID)
+	dst = append(dst, `,"event_type":`...)
+	dst = jsonv.AppendString(dst, e.EventType)
+	dst = append(dst, `,"generated":`...)
+	dst = jsonv.AppendString(dst, e.Generated)
+	dst = append(dst, `,"traits":[`...)
+	for i := range e.Traits {
+		t := &e.Traits[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '[')
+		dst = jsonv.AppendString(dst, t.Name)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, int64(t.Type), 10)
+		dst = append(dst, ',')
+		dst = jsonv.Append(dst, t.Value)
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `],"raw":`...)
+	dst = appendOrEmpty(dst, e.Raw)
+	dst = append(dst, `,"message_signature":"`...)
+	if secret != "" {
+		g := newSigner(secret)
+		g.str("event_type", e.EventType)
+		g.str("generated", e.Generated)
+		g.str("message_id", e.MessageID)
+		if e.Raw != nil {
+			g.member("raw", e.Raw)
+		}
+		// traits, a list: str() of decode_unicode's [[b'name', type, value], ...]
+		b := append(g.buf[:0], "traits"...)
+		b = append(b, '[')
+		for i := range e.Traits {
+			t := &e.Traits[i]
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, '[')
+			b = appendPyBytes(b, t.Name)
+			b = append(b, ", "...)
+			b = strconv.AppendInt(b, int64(t.Type), 10)
+			b = append(b, ", "...)
+			b = appendDecoded(b, t.Value)
+			b = append(b, ']')
+		}
+		b = append(b, ']')
+		g.mac.Write(b)
+		g.buf = b
+		dst = g.appendSum(dst)
+		signers.Put(g)
+	}
+	return append(dst, `"}`...)
+}
+
+// appendOrEmpty appends v, or {} for nil, as orEmpty does.
+func appendOrEmpty(dst []byte, v any) []byte {
+	if v == nil {
+		return append(dst, "{}"...)
+	}
+	return jsonv.Append(dst, v)
 }
 
 func orEmpty(v any) any {
@@ -143,17 +260,28 @@ func Signature(msg *jsonv.Object, secret string) string {
 	if secret == "" {
 		return ""
 	}
-	s := signers.Get().(*signer)
+	s := newSigner(secret)
 	defer signers.Put(s)
+	s.keypairs(msg)
+	return string(s.appendSum(nil))
+}
+
+// newSigner returns a signer from the pool, keyed with secret and reset.
+func newSigner(secret string) *signer {
+	s := signers.Get().(*signer)
 	if s.mac == nil || s.secret != secret {
 		s.secret, s.mac = secret, hmac.New(sha256.New, []byte(secret))
 	}
 	s.mac.Reset()
-	s.keypairs(msg)
+	return s
+}
+
+// appendSum appends the hex digest of what was fed.
+func (s *signer) appendSum(dst []byte) []byte {
 	var sum [sha256.Size]byte
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], s.mac.Sum(sum[:0]))
-	return string(out[:])
+	return append(dst, out[:]...)
 }
 
 // signers keep a keyed HMAC and scratch space between signatures: a
@@ -183,25 +311,38 @@ func (s *signer) keypairs(o *jsonv.Object) {
 		s.pairs = append(s.pairs, member{k, v})
 	}
 	slices.SortFunc(s.pairs[start:], func(a, b member) int { return strings.Compare(a.key, b.key) })
-	prefix := len(s.name)
+	top := len(s.name) == 0
 	for i := start; i < start+o.Len(); i++ {
 		m := s.pairs[i] // a nested walk may grow s.pairs: index it again each time
-		if prefix == 0 && m.key == "message_signature" {
+		if top && m.key == "message_signature" {
 			continue
 		}
-		s.name = append(s.name[:prefix], m.key...)
-		if sub, ok := m.val.(*jsonv.Object); ok {
-			s.name = append(s.name, ':')
-			s.keypairs(sub)
-			continue
-		}
+		s.member(m.key, m.val)
+	}
+	clear(s.pairs[start:]) // let the values go
+	s.pairs = s.pairs[:start]
+}
+
+// member feeds one member of the object being walked: its name and
+// str(value), or for a nested object its members under "name:".
+func (s *signer) member(key string, v any) {
+	prefix := len(s.name)
+	s.name = append(s.name, key...)
+	if sub, ok := v.(*jsonv.Object); ok {
+		s.name = append(s.name, ':')
+		s.keypairs(sub)
+	} else {
 		s.mac.Write(s.name)
-		s.buf = appendSigValue(s.buf[:0], m.val)
+		s.buf = appendSigValue(s.buf[:0], v)
 		s.mac.Write(s.buf)
 	}
 	s.name = s.name[:prefix]
-	clear(s.pairs[start:]) // let the values go
-	s.pairs = s.pairs[:start]
+}
+
+// str is member for a string value, which str() leaves as it is.
+func (s *signer) str(key, v string) {
+	s.buf = append(append(s.buf[:0], key...), v...)
+	s.mac.Write(s.buf)
 }
 
 // appendSigValue appends str(value) as compute_signature sees it: lists
@@ -244,10 +385,8 @@ func appendDecoded(dst []byte, v any) []byte {
 			dst = appendDecoded(dst, x)
 		}
 		return append(dst, '}')
-	case *big.Int, int64, float64, bool, nil:
-		return append(dst, jsonv.PyRepr(v)...)
 	default:
-		return append(dst, jsonv.PyRepr(v)...)
+		return jsonv.AppendPyRepr(dst, v)
 	}
 }
 

@@ -83,3 +83,23 @@ func BenchmarkMeterMessage(b *testing.B) {
 		MeterMessage(&s, "secret")
 	}
 }
+
+// BenchmarkAppendMeterMessage writes the message BenchmarkMeterMessage
+// builds, as the process route does.
+func BenchmarkAppendMeterMessage(b *testing.B) {
+	md := jsonv.NewObject(3)
+	md.Set("host", "compute-1")
+	flavor := jsonv.NewObject(3)
+	flavor.Set("name", "m1.small")
+	flavor.Set("vcpus", int64(1))
+	flavor.Set("ram", int64(2048))
+	md.Set("flavor", flavor)
+	md.Set("image_meta", []any{"a", "b"})
+	s := Sample{Name: "vcpus", Type: "gauge", Unit: "vcpu", Volume: int64(1), UserID: "u", ProjectID: "p",
+		ResourceID: "r", Timestamp: "2026-01-01T00:00:00.000000", ResourceMetadata: md, ID: "id-1", Source: "openstack"}
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf = AppendMeterMessage(buf[:0], &s, "secret")
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"meterflow/processors"
-	"meterflow/processors/jsonv"
 	"meterflow/sinks"
 	jst "meterflow/transport/jetstream"
 )
@@ -126,9 +125,9 @@ func (r *Registrar) publishWriter(pub message.Publisher, base string) outputWrit
 				if o.Sample.ID == "" {
 					o.Sample.ID = SampleID(route+":"+nid, o.Sample.Name, i)
 				}
-				body = jsonv.Append(nil, processors.MeterMessage(o.Sample, secret))
+				body = processors.AppendMeterMessage(nil, o.Sample, secret)
 			case o.Event != nil:
-				body = jsonv.Append(nil, processors.EventMessage(o.Event, secret))
+				body = processors.AppendEventMessage(nil, o.Event, secret)
 			default:
 				body = o.Payload
 			}

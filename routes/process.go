@@ -14,7 +14,6 @@ import (
 
 	"meterflow/processors"
 	"meterflow/processors/convert"
-	"meterflow/processors/jsonv"
 	"meterflow/processors/pipeline"
 )
 
@@ -181,7 +180,7 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool, 
 			continue
 		}
 		start := len(buf)
-		buf = jsonv.Append(buf, processors.MeterMessage(s, p.Secret))
+		buf = processors.AppendMeterMessage(buf, s, p.Secret)
 		body := payload(start)
 		for j, pl := range pipes {
 			if seenSink(pipes[:j], pl.Sink.Name) {
@@ -206,7 +205,7 @@ func (p *Process) convert(body []byte, fallbackID, received string, named bool, 
 			continue
 		}
 		start := len(buf)
-		buf = jsonv.Append(buf, processors.EventMessage(e, p.Secret))
+		buf = processors.AppendEventMessage(buf, e, p.Secret)
 		body := payload(start)
 		for j, pl := range pipes {
 			if seenSink(pipes[:j], pl.Sink.Name) {

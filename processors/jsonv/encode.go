@@ -70,6 +70,12 @@ func Append(dst []byte, v any) []byte {
 	}
 }
 
+// AppendString appends s as a JSON string, as Append(dst, s) does, without
+// putting s in an interface.
+func AppendString(dst []byte, s string) []byte {
+	return appendJSONString(dst, s)
+}
+
 // Marshal returns the compact JSON encoding of v; see Append.
 func Marshal(v any) []byte {
 	return Append(make([]byte, 0, 64), v)

@@ -40,12 +40,17 @@ func typeWord(v any) unsafe.Pointer {
 }
 
 // chunkSize is how many values of about bytesPer bytes of input each the
-// rest of the input may hold, within [lo, hi].
-func (p *parser) chunkSize(bytesPer, lo, hi int) int {
+// rest of the input may hold, plus pending values already parsed and still
+// to be placed, within [lo, hi]. JSON text held in a string takes about a
+// third more bytes per value: its quotes are escaped.
+func (p *parser) chunkSize(bytesPer, pending, lo, hi int) int {
 	if p.small {
 		return lo
 	}
-	return min(max((len(p.s)-p.pos)/bytesPer, lo), hi)
+	if p.nested {
+		bytesPer += bytesPer / 3
+	}
+	return min(max(pending+(len(p.s)-p.pos)/bytesPer, lo), hi)
 }
 
 // boxString returns s as an interface value whose string header lives in a
@@ -56,7 +61,7 @@ func (p *parser) boxString(s string) any {
 		return ""
 	}
 	if len(p.strChunk) == 0 {
-		p.strChunk = make([]string, p.chunkSize(32, 4, 256))
+		p.strChunk = make([]string, p.chunkSize(32, 0, 4, 256))
 	}
 	p.strChunk[0] = s
 	var v any
@@ -85,7 +90,7 @@ func (p *parser) boxFloat(f float64) any {
 // boxWord boxes w, the eight bytes of a value of type typ.
 func (p *parser) boxWord(typ unsafe.Pointer, w uint64) any {
 	if len(p.numChunk) == 0 {
-		p.numChunk = make([]uint64, p.chunkSize(256, 4, 64))
+		p.numChunk = make([]uint64, p.chunkSize(256, 0, 4, 64))
 	}
 	p.numChunk[0] = w
 	var v any
@@ -97,13 +102,13 @@ func (p *parser) boxWord(typ unsafe.Pointer, w uint64) any {
 // newObject returns an object with room for exactly n members.
 func (p *parser) newObject(n int) *Object {
 	if len(p.objChunk) == 0 {
-		p.objChunk = make([]Object, p.chunkSize(256, 2, 32))
+		p.objChunk = make([]Object, p.chunkSize(256, p.depth+1, 2, 32))
 	}
 	o := &p.objChunk[0]
 	p.objChunk = p.objChunk[1:]
 	if n > 0 {
 		if len(p.memChunk) < n {
-			p.memChunk = make([]member, max(n, p.chunkSize(24, 8, 512)))
+			p.memChunk = make([]member, max(n, p.chunkSize(24, len(p.mems), 8, 512)))
 		}
 		// A full slice expression: appending to the members reallocates
 		// instead of running into the next object's.
@@ -116,7 +121,7 @@ func (p *parser) newObject(n int) *Object {
 // takeVals returns a slice of exactly n elements for an array.
 func (p *parser) takeVals(n int) []any {
 	if len(p.valChunk) < n {
-		p.valChunk = make([]any, max(n, p.chunkSize(256, 4, 64)))
+		p.valChunk = make([]any, max(n, p.chunkSize(64, len(p.vals), 4, 256)))
 	}
 	a := p.valChunk[:n:n]
 	p.valChunk = p.valChunk[n:]

@@ -22,7 +22,9 @@ const (
 //
 // Every error wraps ErrMalformed and says what is wrong.
 func Decode(body []byte) (*Notification, error) {
-	if msg, ok := decodeEnvelope(body); ok {
+	// The notification keeps most of the body: one copy of it holds its
+	// strings.
+	if msg, ok := envelopeMessage(jsonv.ParseEmbedded(string(body), isEnvelopeKey, envelopeMessageKey, nil)); ok {
 		return fromMessage(msg)
 	}
 	return decodeSteps(body)
@@ -49,15 +51,14 @@ func decodeSteps(body []byte) (*Notification, error) {
 	return fromMessage(msg)
 }
 
-// decodeEnvelope is Decode's fast path for a "2.0" envelope as
-// oslo.messaging writes it: one copy of body, in which the message is
-// parsed where it stands (see jsonv.ParseEmbedded). ok is false for
-// anything else, which Decode then takes step by step; whenever ok is true,
-// that would give the same message.
-func decodeEnvelope(body []byte) (msg *jsonv.Object, ok bool) {
-	outer, ok := jsonv.ParseEmbedded(string(body), isEnvelopeKey, envelopeMessageKey)
+// envelopeMessage is the fast path of Decode and Peek for a "2.0" envelope
+// as oslo.messaging writes it: it takes the result of jsonv.ParseEmbedded
+// on the body, which parses the message where it stands, and returns the
+// message. ok is false for anything else, which the callers then take step
+// by step; whenever ok is true, that would give the same message.
+func envelopeMessage(outer any, parsed bool) (msg *jsonv.Object, ok bool) {
 	obj, isObj := outer.(*jsonv.Object)
-	if !ok || !isObj {
+	if !parsed || !isObj {
 		return nil, false
 	}
 	version, hasVersion := obj.Get(envelopeVersionKey)

@@ -23,6 +23,10 @@ type Header struct {
 //
 // Every error wraps ErrMalformed and says what is wrong.
 func Peek(body []byte) (Header, error) {
+	if msg, ok := envelopeMessage(jsonv.ParseEmbedded(body, isEnvelopeKey, envelopeMessageKey, isHeaderKey)); ok {
+		h, _, err := header(msg)
+		return h, err
+	}
 	outer, err := jsonv.ParseKeep(body, isPeekedKey)
 	if err != nil {
 		return Header{}, fmt.Errorf("%w: body: %v", ErrMalformed, err)

@@ -17,18 +17,29 @@ import (
 
 // ParseEmbedded parses data as ParseKeep(data, keep) does, except that the
 // value of the top-level member named key, a string holding JSON text, is
-// that text parsed as Parse parses it, in the same pass. keep must keep
-// key. ok is false when data or the text is not valid JSON, when the
-// member's value is not a string, or when the text is escaped otherwise
-// than a JSON encoder escapes it; the caller then parses data and the text
-// itself, which gives the same result whenever ok is true.
+// that text parsed as ParseKeep(text, keepText) parses it, in the same
+// pass. keep must keep key. ok is false when data or the text is not valid
+// JSON, when the member's value is not a string, or when the text is
+// escaped otherwise than a JSON encoder escapes it; the caller then parses
+// data and the text itself, which gives the same result whenever ok is
+// true.
 //
-// The result may share memory with data.
-func ParseEmbedded(data string, keep func(key string) bool, key string) (v any, ok bool) {
-	if strings.HasPrefix(data, "\uFEFF") || !utf8.ValidString(data) {
+// As with ParseKeep, the result may share the memory of a string data and
+// never shares that of a []byte data.
+func ParseEmbedded[T string | []byte](data T, keep func(key string) bool, key string, keepText func(key string) bool) (v any, ok bool) {
+	m := mode{keep: keep, embed: key, embedKeep: keepText}
+	var s string
+	switch d := any(data).(type) {
+	case string:
+		s = d
+	default:
+		b := d.([]byte)
+		s, m.clone = unsafe.String(unsafe.SliceData(b), len(b)), true
+	}
+	if strings.HasPrefix(s, "\uFEFF") || !utf8.ValidString(s) {
 		return nil, false
 	}
-	v, err := parse(data, false, keep, key)
+	v, err := parse(s, m)
 	return v, err == nil
 }
 
@@ -43,16 +54,17 @@ func (p *parser) atQuote() bool {
 }
 
 // embedded parses the value of the member p.embed: a string whose text is
-// parsed as a document of its own, with its own depth and every member
-// kept.
+// parsed as a document of its own, with its own depth, keeping the members
+// p.embedKeep keeps.
 func (p *parser) embedded() (any, error) {
 	p.skipWS()
 	if p.pos >= len(p.s) || p.s[p.pos] != '"' {
 		return nil, p.errorf("Expecting a string holding JSON text")
 	}
 	p.pos++
-	depth, keep := p.depth, p.keep
-	p.depth, p.keep, p.nested = 0, nil, true
+	outer := p.mode
+	depth := p.depth
+	p.depth, p.keep, p.embed, p.nested = 0, p.embedKeep, "", true
 	v, err := p.value()
 	if err == nil {
 		p.skipWS()
@@ -62,7 +74,7 @@ func (p *parser) embedded() (any, error) {
 			err = p.errorf("Extra data")
 		}
 	}
-	p.depth, p.keep, p.nested = depth, keep, false
+	p.depth, p.mode, p.nested = depth, outer, false
 	return v, err
 }
 
@@ -76,7 +88,7 @@ func (p *parser) strNested() (string, error) {
 	if i+1 < len(s) && s[i] == '\\' && s[i+1] == '"' {
 		p.pos = i + 2
 		if p.clone && !p.discard {
-			return strings.Clone(s[start:i]), nil
+			return p.copyString(s[start:i]), nil
 		}
 		return s[start:i], nil
 	}
@@ -92,7 +104,7 @@ func (p *parser) strNested() (string, error) {
 			if p.discard {
 				return unsafe.String(unsafe.SliceData(b), len(b)), nil
 			}
-			return string(b), nil
+			return p.copyString(unsafe.String(unsafe.SliceData(b), len(b))), nil
 		}
 		c, next := nestedEscape(s, i)
 		if next == i {

@@ -10,14 +10,36 @@ import (
 func keepEnvelope(key string) bool { return key == "v" || key == "msg" }
 
 // checkParseEmbeddedAgreesWithTwoSteps fails unless ParseEmbedded, when it
-// succeeds, gives what ParseKeep and then Parse of the member's text give.
-// It returns whether ParseEmbedded succeeded.
+// succeeds, gives what ParseKeep and then ParseKeep of the member's text
+// give, for string and []byte data, keeping the text whole or not. It
+// returns whether ParseEmbedded succeeded.
 func checkParseEmbeddedAgreesWithTwoSteps(t *testing.T, data string) bool {
 	t.Helper()
-	got, ok := ParseEmbedded(data, keepEnvelope, "msg")
-	if !ok {
-		return false
+	_, succeeded := ParseEmbedded(data, keepEnvelope, "msg", nil)
+	for _, keepText := range []func(string) bool{nil, keepOdd} {
+		for _, shared := range []bool{true, false} {
+			var got any
+			var ok bool
+			if shared {
+				got, ok = ParseEmbedded(data, keepEnvelope, "msg", keepText)
+			} else {
+				got, ok = ParseEmbedded([]byte(data), keepEnvelope, "msg", keepText)
+			}
+			if ok != succeeded {
+				t.Fatalf("ParseEmbedded(%q): ok %v with keepText %v, shared %v; %v without", data, ok, keepText != nil, shared, succeeded)
+			}
+			if ok {
+				checkTwoSteps(t, data, got, keepText)
+			}
+		}
 	}
+	return succeeded
+}
+
+// checkTwoSteps fails unless got is what ParseKeep(data, keepEnvelope) and
+// then ParseKeep of its member msg with keepText give.
+func checkTwoSteps(t *testing.T, data string, got any, keepText func(string) bool) {
+	t.Helper()
 	want, err := ParseKeep(data, keepEnvelope)
 	if err != nil {
 		t.Fatalf("ParseEmbedded(%q) succeeded, ParseKeep: %v", data, err)
@@ -28,7 +50,7 @@ func checkParseEmbeddedAgreesWithTwoSteps(t *testing.T, data string) bool {
 			if !isStr {
 				t.Fatalf("ParseEmbedded(%q) succeeded on a msg that is not a string", data)
 			}
-			inner, err := ParseKeep(s, nil)
+			inner, err := ParseKeep(s, keepText)
 			if err != nil {
 				t.Fatalf("ParseEmbedded(%q) succeeded, Parse of the text %q: %v", data, s, err)
 			}
@@ -38,7 +60,6 @@ func checkParseEmbeddedAgreesWithTwoSteps(t *testing.T, data string) bool {
 	if !identical(got, want) {
 		t.Fatalf("ParseEmbedded(%q) = %s, want %s", data, PyRepr(got), PyRepr(want))
 	}
-	return true
 }
 
 // envelope returns {"v": "2.0", "msg": text} as a JSON encoder writes it.

@@ -105,7 +105,7 @@ func parseBytes(data []byte, shared bool, keep func(string) bool) (any, error) {
 	default:
 		s = string(data[off:])
 	}
-	v, err := parse(s, clone, keep, "")
+	v, err := parse(s, mode{clone: clone, keep: keep})
 	if err != nil && off > 0 {
 		err.(*SyntaxError).Offset += off
 	}
@@ -125,7 +125,7 @@ func ParseString(s string) (any, error) {
 		}
 		s = b
 	}
-	return parse(s, false, nil, "")
+	return parse(s, mode{})
 }
 
 // passSurrogates mirrors Python's "surrogatepass" UTF-8 decoding: encoded
@@ -159,14 +159,20 @@ type parser struct {
 	vals  []any    // scratch stack of array elements
 	mems  []member // scratch stack of object members
 
-	keep    func(string) bool // which top-level members to build; nil: all
-	embed   string            // the top-level member parsed where it stands (ParseEmbedded)
-	nested  bool              // parsing JSON text inside a string: see embedded.go
-	clone   bool              // s is borrowed: copy the strings that are kept
-	discard bool              // check the current value without building it
-	scratch []byte            // where strings are unescaped
+	mode
+	nested  bool   // parsing JSON text inside a string: see embedded.go
+	discard bool   // check the current value without building it
+	scratch []byte // where strings are unescaped
 
 	slabs // where the values of this parse are allocated
+}
+
+// mode is what a parse builds (see ParseKeep and ParseEmbedded).
+type mode struct {
+	clone     bool              // s is borrowed: copy the strings that are kept
+	keep      func(string) bool // which top-level members to build; nil: all
+	embed     string            // the top-level member whose text is parsed where it stands
+	embedKeep func(string) bool // which members of that text to build; nil: all
 }
 
 var parserPool = sync.Pool{New: func() any {
@@ -180,12 +186,13 @@ var parserPool = sync.Pool{New: func() any {
 // so that a pooled parser never keeps a large input alive.
 const retainLimit = 64 << 10
 
-// parse parses s; keep and embed are those of ParseKeep and ParseEmbedded.
-func parse(s string, clone bool, keep func(string) bool, embed string) (any, error) {
+func parse(s string, m mode) (any, error) {
 	p := parserPool.Get().(*parser)
 	p.s, p.pos, p.depth = s, 0, 0
-	p.clone, p.keep, p.embed, p.discard = clone, keep, embed, false
-	p.small = keep != nil && embed == ""
+	p.mode, p.discard = m, false
+	// Little is kept when members are dropped, unless an embedded text is
+	// kept whole.
+	p.small = m.keep != nil && (m.embed == "" || m.embedKeep != nil)
 	v, err := p.value()
 	if err == nil {
 		p.skipWS()
@@ -197,7 +204,7 @@ func parse(s string, clone bool, keep func(string) bool, embed string) (any, err
 		clear(p.vals[:cap(p.vals)])
 		clear(p.mems[:cap(p.mems)])
 	}
-	p.s, p.keep, p.embed, p.nested = "", nil, "", false
+	p.s, p.mode, p.nested = "", mode{}, false
 	p.slabs = slabs{}
 	if cap(p.vals) <= 4096 && cap(p.mems) <= 4096 && cap(p.scratch) <= 64<<10 {
 		parserPool.Put(p)
@@ -383,7 +390,7 @@ func (p *parser) str() (string, error) {
 		case c == '"':
 			p.pos = i + 1
 			if p.clone && !p.discard {
-				return strings.Clone(s[start:i]), nil
+				return p.copyString(s[start:i]), nil
 			}
 			return s[start:i], nil
 		case c == '\\':
@@ -433,7 +440,7 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 			if p.discard {
 				return unsafe.String(unsafe.SliceData(b), len(b)), nil
 			}
-			return string(b), nil
+			return p.copyString(unsafe.String(unsafe.SliceData(b), len(b))), nil
 		case c < 0x20:
 			p.pos = i
 			p.scratch = b
@@ -614,7 +621,7 @@ func (p *parser) object() (any, error) {
 		if top {
 			p.discard = false
 			if drop = !p.keep(key); !drop && (p.clone || inScratch(key, p.scratch)) {
-				key = strings.Clone(key)
+				key = p.copyString(key)
 			}
 			p.discard = drop
 		}

@@ -13,12 +13,13 @@ import (
 // values are used. Chunks are sized from the input left to parse, and are
 // never shared between two parses.
 type slabs struct {
-	strChunk []string
-	numChunk []uint64 // the int64 and float64 values boxed into interfaces
-	memChunk []member
-	valChunk []any
-	objChunk []Object
-	small    bool // the caller keeps little of the input (ParseKeep)
+	byteChunk []byte // the bytes of strings copied from borrowed input or unescaped
+	strChunk  []string
+	numChunk  []uint64 // the int64 and float64 values boxed into interfaces
+	memChunk  []member
+	valChunk  []any
+	objChunk  []Object
+	small     bool // the caller keeps little of the input (ParseKeep)
 }
 
 // eface is the layout of an interface{} value.
@@ -68,6 +69,21 @@ func (p *parser) boxString(s string) any {
 	*(*eface)(unsafe.Pointer(&v)) = eface{stringType, unsafe.Pointer(&p.strChunk[0])}
 	p.strChunk = p.strChunk[1:]
 	return v
+}
+
+// copyString returns a copy of s in a chunk: strings a parse keeps from a
+// borrowed input, or unescapes, share allocations. A chunk's bytes are
+// never written again once a string holds them.
+func (p *parser) copyString(s string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if cap(p.byteChunk)-len(p.byteChunk) < len(s) {
+		p.byteChunk = make([]byte, 0, max(len(s), p.chunkSize(8, 0, 64, 4096)))
+	}
+	start := len(p.byteChunk)
+	p.byteChunk = append(p.byteChunk, s...)
+	return unsafe.String(&p.byteChunk[start], len(s))
 }
 
 // boxInt and boxFloat return a number as an interface value whose eight

@@ -143,18 +143,12 @@ func nestedEscape(s string, i int) (c int, next int) {
 		return 0, i
 	case 'u':
 		return -1, i + 3
-	case '/':
-		return '/', i + 3
-	case 'b':
-		return '\b', i + 3
-	case 'f':
-		return '\f', i + 3
-	case 'n':
-		return '\n', i + 3
-	case 'r':
-		return '\r', i + 3
-	case 't':
-		return '\t', i + 3
+	case '"': // a raw quote ends the string holding the text
+		return 0, i
+	default:
+		if c := shortEscapes[e]; c != 0 {
+			return int(c), i + 3
+		}
+		return 0, i
 	}
-	return 0, i
 }

@@ -449,23 +449,11 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 		if i+1 >= len(s) {
 			break
 		}
+		if c := shortEscapes[s[i+1]]; c != 0 {
+			b, i = append(b, c), i+2
+			continue
+		}
 		switch s[i+1] {
-		case '"':
-			b = append(b, '"')
-		case '\\':
-			b = append(b, '\\')
-		case '/':
-			b = append(b, '/')
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
 		case 'u':
 			r, next, ok := unicodeEscape(s, i, `\u`)
 			if !ok {
@@ -480,12 +468,15 @@ func (p *parser) strEscaped(start, i int) (string, error) {
 			p.scratch = b
 			return "", p.errorf("Invalid \\escape")
 		}
-		i += 2
 	}
 	p.pos = start - 1
 	p.scratch = b
 	return "", p.errorf("Unterminated string starting at")
 }
+
+// shortEscapes maps the character after a backslash to the byte it
+// stands for, for JSON's two-character escapes; 0 for the others.
+var shortEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // unicodeEscape decodes the \uXXXX escape at s[i:], written with the
 // prefix esc (`\u`, or `\\u` in JSON text held in a string), and the low

@@ -55,20 +55,28 @@ func (p *parser) chunkSize(bytesPer, pending, lo, hi int) int {
 }
 
 // boxString returns s as an interface value whose string header lives in a
-// chunk, instead of an allocation of its own as any(s) makes. The header is
-// never written again, as an interface's data must not be.
+// chunk (see boxIn).
 func (p *parser) boxString(s string) any {
 	if len(s) == 0 {
 		return ""
 	}
-	if len(p.strChunk) == 0 {
-		p.strChunk = make([]string, p.chunkSize(32, 0, 4, 256))
+	return boxIn(p, &p.strChunk, stringType, s, 32, 4, 256)
+}
+
+// boxIn returns v as an interface value of type typ whose data lives in
+// *chunk, instead of an allocation of its own as any(v) makes; a new chunk
+// holds values of about bytesPer bytes of input each, within [lo, hi]. The
+// value is never written again, as an interface's data must not be.
+func boxIn[T any](p *parser, chunk *[]T, typ unsafe.Pointer, v T, bytesPer, lo, hi int) any {
+	if len(*chunk) == 0 {
+		*chunk = make([]T, p.chunkSize(bytesPer, 0, lo, hi))
 	}
-	p.strChunk[0] = s
-	var v any
-	*(*eface)(unsafe.Pointer(&v)) = eface{stringType, unsafe.Pointer(&p.strChunk[0])}
-	p.strChunk = p.strChunk[1:]
-	return v
+	c := *chunk
+	c[0] = v
+	var x any
+	*(*eface)(unsafe.Pointer(&x)) = eface{typ, unsafe.Pointer(&c[0])}
+	*chunk = c[1:]
+	return x
 }
 
 // copyString returns a copy of s in a chunk: strings a parse keeps from a
@@ -105,14 +113,7 @@ func (p *parser) boxFloat(f float64) any {
 
 // boxWord boxes w, the eight bytes of a value of type typ.
 func (p *parser) boxWord(typ unsafe.Pointer, w uint64) any {
-	if len(p.numChunk) == 0 {
-		p.numChunk = make([]uint64, p.chunkSize(256, 0, 4, 64))
-	}
-	p.numChunk[0] = w
-	var v any
-	*(*eface)(unsafe.Pointer(&v)) = eface{typ, unsafe.Pointer(&p.numChunk[0])}
-	p.numChunk = p.numChunk[1:]
-	return v
+	return boxIn(p, &p.numChunk, typ, w, 256, 4, 64)
 }
 
 // newObject returns an object with room for exactly n members.

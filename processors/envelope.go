@@ -137,7 +137,8 @@ func compatibleVersion(v any) bool {
 // fromMessage mirrors oslo's unpack_context and NotificationDispatcher.
 // _extract_user_message.
 func fromMessage(msg *jsonv.Object) (*Notification, error) {
-	h, timestamp, err := header(msg)
+	f := fieldsOf(msg)
+	h, timestamp, err := header(&f)
 	if err != nil {
 		return nil, err
 	}
@@ -151,43 +152,69 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 		MessageID:   h.MessageID,
 		Timestamp:   timestamp,
 		Priority:    h.Priority,
+		Payload:     f.payload,
 	}
 
 	ctxt, metadata, doc := &a.ctxt, &a.metadata, &a.doc
-	jsonv.InitObjects([]*jsonv.Object{ctxt, metadata, doc}, []int{contextKeys(msg) + 1, 2, 5})
-	for i := 0; i < msg.Len(); i++ {
-		k, v := msg.At(i)
-		if strings.HasPrefix(k, contextPrefix) {
-			ctxt.Set(k[len(contextPrefix):], v)
+	jsonv.InitObjects([]*jsonv.Object{ctxt, metadata, doc}, []int{f.contextKeys + 1, 2, 5})
+	if f.contextKeys > 0 {
+		for i := 0; i < msg.Len(); i++ {
+			if k, v := msg.At(i); strings.HasPrefix(k, contextPrefix) {
+				ctxt.Set(k[len(contextPrefix):], v)
+			}
 		}
 	}
 	// RpcContext keeps client_timeout (from "_timeout"); msg_id and reply_q
 	// are consumed by its constructor.
-	timeout, _ := msg.Get("_timeout")
-	ctxt.Set("client_timeout", timeout)
+	ctxt.Set("client_timeout", f.timeout)
 	n.Context = ctxt
-	n.Payload, _ = msg.Get("payload")
 
-	metadata.Set("message_id", lookup(msg, "message_id"))
-	metadata.Set("timestamp", lookup(msg, "timestamp"))
+	metadata.Set("message_id", f.messageID)
+	metadata.Set("timestamp", f.timestamp)
 	doc.Set("ctxt", ctxt)
-	doc.Set("publisher_id", lookup(msg, "publisher_id"))
-	doc.Set("event_type", lookup(msg, "event_type")) // the string n.EventType, boxed
-	doc.Set("payload", n.Payload)
+	doc.Set("publisher_id", f.publisherID)
+	doc.Set("event_type", f.eventType) // the string n.EventType, boxed
+	doc.Set("payload", f.payload)
 	doc.Set("metadata", metadata)
 	n.Doc = doc
 	return n, nil
 }
 
-// contextKeys counts the _context_* keys of msg.
-func contextKeys(msg *jsonv.Object) int {
-	n := 0
+// messageFields are the members of a message that a notification is built
+// from, each nil when absent, as oslo's message.get(key) gives it.
+type messageFields struct {
+	eventType, publisherID, messageID, timestamp, priority, payload, timeout any
+	contextKeys                                                              int // how many _context_* keys there are
+}
+
+// fieldsOf reads the members of msg that a notification is built from, in
+// one pass.
+func fieldsOf(msg *jsonv.Object) messageFields {
+	var f messageFields
 	for i := 0; i < msg.Len(); i++ {
-		if k, _ := msg.At(i); strings.HasPrefix(k, contextPrefix) {
-			n++
+		k, v := msg.At(i)
+		switch k {
+		case "event_type":
+			f.eventType = v
+		case "publisher_id":
+			f.publisherID = v
+		case "message_id":
+			f.messageID = v
+		case "timestamp":
+			f.timestamp = v
+		case "priority":
+			f.priority = v
+		case "payload":
+			f.payload = v
+		case "_timeout":
+			f.timeout = v
+		default:
+			if strings.HasPrefix(k, contextPrefix) {
+				f.contextKeys++
+			}
 		}
 	}
-	return n
+	return f
 }
 
 // decoded holds a Notification and the objects fromMessage builds for it,
@@ -197,9 +224,9 @@ type decoded struct {
 	ctxt, metadata, doc jsonv.Object
 }
 
-func requiredString(msg *jsonv.Object, key string) (string, error) {
-	v, ok := msg.Get(key)
-	if !ok || v == nil {
+// requiredString is a header field that must be a non-empty string.
+func requiredString(v any, key string) (string, error) {
+	if v == nil {
 		return "", fmt.Errorf("%w: missing %s", ErrMalformed, key)
 	}
 	s, ok := v.(string)
@@ -212,9 +239,9 @@ func requiredString(msg *jsonv.Object, key string) (string, error) {
 	return s, nil
 }
 
-func optionalString(msg *jsonv.Object, key string) (string, error) {
-	v, ok := msg.Get(key)
-	if !ok || v == nil {
+// optionalString is a header field that is a string or null.
+func optionalString(v any, key string) (string, error) {
+	if v == nil {
 		return "", nil
 	}
 	s, ok := v.(string)
@@ -222,13 +249,6 @@ func optionalString(msg *jsonv.Object, key string) (string, error) {
 		return "", fmt.Errorf("%w: %s is a JSON %s, not a string", ErrMalformed, key, kindOf(v))
 	}
 	return s, nil
-}
-
-// lookup returns msg[key] as oslo's message.get(key) would: the value,
-// or nil when absent.
-func lookup(msg *jsonv.Object, key string) any {
-	v, _ := msg.Get(key)
-	return v
 }
 
 func kindOf(v any) string {

@@ -24,7 +24,8 @@ type Header struct {
 // Every error wraps ErrMalformed and says what is wrong.
 func Peek(body []byte) (Header, error) {
 	if msg, ok := envelopeMessage(jsonv.ParseEmbedded(body, isEnvelopeKey, envelopeMessageKey, isHeaderKey)); ok {
-		h, _, err := header(msg)
+		f := fieldsOf(msg)
+		h, _, err := header(&f)
 		return h, err
 	}
 	outer, err := jsonv.ParseKeep(body, isPeekedKey)
@@ -35,7 +36,8 @@ func Peek(body []byte) (Header, error) {
 	if err != nil {
 		return Header{}, err
 	}
-	h, _, err := header(msg)
+	f := fieldsOf(msg)
+	h, _, err := header(&f)
 	return h, err
 }
 
@@ -56,20 +58,20 @@ func isHeaderKey(key string) bool {
 
 // header reads and checks the header fields of a message, and its
 // timestamp, as oslo's NotificationDispatcher does.
-func header(msg *jsonv.Object) (h Header, timestamp string, err error) {
-	if h.EventType, err = requiredString(msg, "event_type"); err != nil {
+func header(f *messageFields) (h Header, timestamp string, err error) {
+	if h.EventType, err = requiredString(f.eventType, "event_type"); err != nil {
 		return Header{}, "", err
 	}
-	if h.PublisherID, err = optionalString(msg, "publisher_id"); err != nil {
+	if h.PublisherID, err = optionalString(f.publisherID, "publisher_id"); err != nil {
 		return Header{}, "", err
 	}
-	if h.MessageID, err = optionalString(msg, "message_id"); err != nil {
+	if h.MessageID, err = optionalString(f.messageID, "message_id"); err != nil {
 		return Header{}, "", err
 	}
-	if timestamp, err = optionalString(msg, "timestamp"); err != nil {
+	if timestamp, err = optionalString(f.timestamp, "timestamp"); err != nil {
 		return Header{}, "", err
 	}
-	priority, err := optionalString(msg, "priority")
+	priority, err := optionalString(f.priority, "priority")
 	if err != nil {
 		return Header{}, "", err
 	}

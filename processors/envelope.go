@@ -2,6 +2,7 @@ package processors
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"meterflow/processors/jsonv"
@@ -152,7 +153,7 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 		MessageID:   h.MessageID,
 		Timestamp:   timestamp,
 		Priority:    h.Priority,
-		Payload:     f.payload,
+		Payload:     f.v[fieldPayload],
 	}
 
 	ctxt, metadata, doc := &a.ctxt, &a.metadata, &a.doc
@@ -166,25 +167,41 @@ func fromMessage(msg *jsonv.Object) (*Notification, error) {
 	}
 	// RpcContext keeps client_timeout (from "_timeout"); msg_id and reply_q
 	// are consumed by its constructor.
-	ctxt.Set("client_timeout", f.timeout)
+	ctxt.Set("client_timeout", f.v[fieldTimeout])
 	n.Context = ctxt
 
-	metadata.Set("message_id", f.messageID)
-	metadata.Set("timestamp", f.timestamp)
+	metadata.Set("message_id", f.v[fieldMessageID])
+	metadata.Set("timestamp", f.v[fieldTimestamp])
 	doc.Set("ctxt", ctxt)
-	doc.Set("publisher_id", f.publisherID)
-	doc.Set("event_type", f.eventType) // the string n.EventType, boxed
-	doc.Set("payload", f.payload)
+	doc.Set("publisher_id", f.v[fieldPublisherID])
+	doc.Set("event_type", f.v[fieldEventType]) // the string n.EventType, boxed
+	doc.Set("payload", f.v[fieldPayload])
 	doc.Set("metadata", metadata)
 	n.Doc = doc
 	return n, nil
 }
 
+// The members of a message that a notification is built from, in
+// messageFields.
+const (
+	fieldEventType = iota
+	fieldPublisherID
+	fieldMessageID
+	fieldTimestamp
+	fieldPriority
+	fieldPayload
+	fieldTimeout
+	numFields
+)
+
+// fieldKeys are the keys of those members.
+var fieldKeys = [numFields]string{"event_type", "publisher_id", "message_id", "timestamp", "priority", "payload", "_timeout"}
+
 // messageFields are the members of a message that a notification is built
 // from, each nil when absent, as oslo's message.get(key) gives it.
 type messageFields struct {
-	eventType, publisherID, messageID, timestamp, priority, payload, timeout any
-	contextKeys                                                              int // how many _context_* keys there are
+	v           [numFields]any
+	contextKeys int // how many _context_* keys there are
 }
 
 // fieldsOf reads the members of msg that a notification is built from, in
@@ -193,25 +210,10 @@ func fieldsOf(msg *jsonv.Object) messageFields {
 	var f messageFields
 	for i := 0; i < msg.Len(); i++ {
 		k, v := msg.At(i)
-		switch k {
-		case "event_type":
-			f.eventType = v
-		case "publisher_id":
-			f.publisherID = v
-		case "message_id":
-			f.messageID = v
-		case "timestamp":
-			f.timestamp = v
-		case "priority":
-			f.priority = v
-		case "payload":
-			f.payload = v
-		case "_timeout":
-			f.timeout = v
-		default:
-			if strings.HasPrefix(k, contextPrefix) {
-				f.contextKeys++
-			}
+		if j := slices.Index(fieldKeys[:], k); j >= 0 {
+			f.v[j] = v
+		} else if strings.HasPrefix(k, contextPrefix) {
+			f.contextKeys++
 		}
 	}
 	return f
@@ -224,29 +226,27 @@ type decoded struct {
 	ctxt, metadata, doc jsonv.Object
 }
 
-// requiredString is a header field that must be a non-empty string.
-func requiredString(v any, key string) (string, error) {
-	if v == nil {
-		return "", fmt.Errorf("%w: missing %s", ErrMalformed, key)
+// requiredString is header field i, which must be a non-empty string.
+func requiredString(f *messageFields, i int) (string, error) {
+	if f.v[i] == nil {
+		return "", fmt.Errorf("%w: missing %s", ErrMalformed, fieldKeys[i])
 	}
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("%w: %s is a JSON %s, not a string", ErrMalformed, key, kindOf(v))
+	s, err := optionalString(f, i)
+	if err == nil && s == "" {
+		err = fmt.Errorf("%w: empty %s", ErrMalformed, fieldKeys[i])
 	}
-	if s == "" {
-		return "", fmt.Errorf("%w: empty %s", ErrMalformed, key)
-	}
-	return s, nil
+	return s, err
 }
 
-// optionalString is a header field that is a string or null.
-func optionalString(v any, key string) (string, error) {
+// optionalString is header field i, a string or null ("").
+func optionalString(f *messageFields, i int) (string, error) {
+	v := f.v[i]
 	if v == nil {
 		return "", nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%w: %s is a JSON %s, not a string", ErrMalformed, key, kindOf(v))
+		return "", fmt.Errorf("%w: %s is a JSON %s, not a string", ErrMalformed, fieldKeys[i], kindOf(v))
 	}
 	return s, nil
 }

@@ -59,19 +59,19 @@ func isHeaderKey(key string) bool {
 // header reads and checks the header fields of a message, and its
 // timestamp, as oslo's NotificationDispatcher does.
 func header(f *messageFields) (h Header, timestamp string, err error) {
-	if h.EventType, err = requiredString(f.eventType, "event_type"); err != nil {
+	if h.EventType, err = requiredString(f, fieldEventType); err != nil {
 		return Header{}, "", err
 	}
-	if h.PublisherID, err = optionalString(f.publisherID, "publisher_id"); err != nil {
+	if h.PublisherID, err = optionalString(f, fieldPublisherID); err != nil {
 		return Header{}, "", err
 	}
-	if h.MessageID, err = optionalString(f.messageID, "message_id"); err != nil {
+	if h.MessageID, err = optionalString(f, fieldMessageID); err != nil {
 		return Header{}, "", err
 	}
-	if timestamp, err = optionalString(f.timestamp, "timestamp"); err != nil {
+	if timestamp, err = optionalString(f, fieldTimestamp); err != nil {
 		return Header{}, "", err
 	}
-	priority, err := optionalString(f.priority, "priority")
+	priority, err := optionalString(f, fieldPriority)
 	if err != nil {
 		return Header{}, "", err
 	}

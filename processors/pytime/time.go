@@ -66,21 +66,24 @@ func (t Time) ISOFormatOf(text any) string {
 // AppendISOFormat appends t.ISOFormat() to b.
 func (t Time) AppendISOFormat(b []byte) []byte {
 	var buf [32]byte // 2026-11-02T10:01:07.009973+01:00
-	putDigits(buf[0:4], t.year)
+	put2(buf[0:], t.year/100)
+	put2(buf[2:], t.year%100)
 	buf[4] = '-'
-	putDigits(buf[5:7], t.month)
+	put2(buf[5:], t.month)
 	buf[7] = '-'
-	putDigits(buf[8:10], t.day)
+	put2(buf[8:], t.day)
 	buf[10] = 'T'
-	putDigits(buf[11:13], t.hour)
+	put2(buf[11:], t.hour)
 	buf[13] = ':'
-	putDigits(buf[14:16], t.minute)
+	put2(buf[14:], t.minute)
 	buf[16] = ':'
-	putDigits(buf[17:19], t.second)
+	put2(buf[17:], t.second)
 	n := 19
 	if t.micro != 0 {
 		buf[19] = '.'
-		putDigits(buf[20:26], t.micro)
+		put2(buf[20:], t.micro/10000)
+		put2(buf[22:], t.micro/100%100)
+		put2(buf[24:], t.micro%100)
 		n = 26
 	}
 	if !t.naive {
@@ -89,19 +92,20 @@ func (t Time) AppendISOFormat(b []byte) []byte {
 		if off < 0 {
 			buf[n], off = '-', -off
 		}
-		putDigits(buf[n+1:n+3], off/60)
+		put2(buf[n+1:], off/60)
 		buf[n+3] = ':'
-		putDigits(buf[n+4:n+6], off%60)
+		put2(buf[n+4:], off%60)
 		n += 6
 	}
 	return append(b, buf[:n]...)
 }
 
-// putDigits writes v into dst as len(dst) decimal digits, zero-padded. A
-// valid Time's fields always fit their widths.
-func putDigits(dst []byte, v int) {
-	for i := len(dst) - 1; i >= 0; i-- {
-		dst[i] = byte('0' + v%10)
-		v /= 10
-	}
+// digitPairs are the two-digit decimal numbers 00 to 99, one after another.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// put2 writes v, from 0 to 99, as two digits at the start of dst. A valid
+// Time's fields always fit.
+func put2(dst []byte, v int) {
+	dst[0], dst[1] = digitPairs[2*v], digitPairs[2*v+1]
 }

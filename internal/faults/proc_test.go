@@ -125,13 +125,29 @@ func (c *child) waitLog(t testing.TB, text string, timeout time.Duration) {
 	}
 }
 
-// quiet drops the log lines that every run of the corpus has (endpoints
-// failing on purpose) from a failure report.
+// quiet drops from a failure report the log lines that a fault makes by
+// the thousand and that say nothing new: endpoints failing on purpose on
+// the corpus, and a sink's handlers retrying while its backend is down
+// (one line per attempt; the last one of each kind is kept, with a count).
 func quiet(s string) string {
 	var b strings.Builder
+	noisy := []string{"endpoint failed; its output is dropped", `"msg":"Error occurred, retrying"`}
+	counts := make([]int, len(noisy))
+	lasts := make([]string, len(noisy))
+next:
 	for _, l := range strings.SplitAfter(s, "\n") {
-		if !strings.Contains(l, "endpoint failed; its output is dropped") {
-			b.WriteString(l)
+		for i, n := range noisy {
+			if strings.Contains(l, n) {
+				counts[i]++
+				lasts[i] = l
+				continue next
+			}
+		}
+		b.WriteString(l)
+	}
+	for i, n := range counts {
+		if n > 0 {
+			fmt.Fprintf(&b, "(%d lines like this one left out) %s", n, lasts[i])
 		}
 	}
 	return b.String()

@@ -128,7 +128,13 @@ func TestSinkBackendDownForMinutes(t *testing.T) {
 	files := func() int { return distinct(s.w.samples, s.fileIDs(t, fileSamples)) }
 	refusedUntil := time.Now().Add(phase)
 	if !waitUntil(phase, func() bool { return files() == len(s.w.samples) }) {
-		t.Errorf("the file:// sink holds %d of %d samples during the outage", files(), len(s.w.samples))
+		met := m.metrics(t)
+		t.Errorf("the file:// sink holds %d of %d samples during the outage; its consumer: %.0f pending, %.0f awaiting ack; process consumer: %.0f pending, %.0f awaiting ack",
+			files(), len(s.w.samples),
+			sum(met, "meterflow_consumer_pending_messages", `consumer="sink_samples-file-`),
+			sum(met, "meterflow_consumer_ack_pending_messages", `consumer="sink_samples-file-`),
+			sum(met, "meterflow_consumer_pending_messages", `consumer="process"`),
+			sum(met, "meterflow_consumer_ack_pending_messages", `consumer="process"`))
 	}
 	time.Sleep(time.Until(refusedUntil))
 	met := m.metrics(t)

@@ -17,7 +17,7 @@ type Path struct {
 	// chains is set when the expression is a plain chain of single field
 	// names ($.a.b, a.b) or a union of them ((a.b)|(c.d)): evaluation then
 	// walks objects directly, without an evaluator.
-	chains [][]string
+	chains [][]jsonv.Key
 }
 
 // Match is one match with its path: the '.'-joined str() of each path step
@@ -55,7 +55,7 @@ func (p *Path) String() string { return p.expr }
 
 // plainChains returns the chains of a union of plain field chains, in the
 // order the union yields their matches, or nil.
-func plainChains(n node) [][]string {
+func plainChains(n node) [][]jsonv.Key {
 	if u, ok := n.(*unionNode); ok {
 		l, r := plainChains(u.left), plainChains(u.right)
 		if l == nil || r == nil {
@@ -63,10 +63,15 @@ func plainChains(n node) [][]string {
 		}
 		return append(l, r...)
 	}
-	if f := plainFields(n); f != nil {
-		return [][]string{f}
+	f := plainFields(n)
+	if f == nil {
+		return nil
 	}
-	return nil
+	chain := make([]jsonv.Key, len(f))
+	for i, name := range f {
+		chain[i] = jsonv.NewKey(name)
+	}
+	return [][]jsonv.Key{chain}
 }
 
 func plainFields(n node) []string {
@@ -90,14 +95,14 @@ func plainFields(n node) []string {
 }
 
 // walk returns the value a plain chain of field names finds in root.
-func walkChain(chain []string, root any) (any, bool) {
+func walkChain(chain []jsonv.Key, root any) (any, bool) {
 	v := root
 	for _, k := range chain {
 		o, ok := v.(*jsonv.Object)
 		if !ok {
 			return nil, false
 		}
-		if v, ok = o.Get(k); !ok {
+		if v, ok = o.GetKey(k); !ok {
 			return nil, false
 		}
 	}

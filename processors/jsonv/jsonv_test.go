@@ -365,3 +365,21 @@ func TestInitObjects(t *testing.T) {
 		t.Fatalf("a.y = %v", y)
 	}
 }
+
+func TestGetKeyFindsWhatGetFinds(t *testing.T) {
+	small := NewObject(2)
+	small.Set("a", int64(1))
+	large := NewObject(40)
+	for i := range 40 {
+		large.Set(fmt.Sprintf("k%d", i), int64(i))
+	}
+	for _, o := range []*Object{small, large, nil} {
+		for _, name := range []string{"a", "k0", "k39", "k40", ""} {
+			want, wok := o.Get(name)
+			got, ok := o.GetKey(NewKey(name))
+			if ok != wok || got != want {
+				t.Errorf("GetKey(%q) = %v, %v; Get: %v, %v", name, got, ok, want, wok)
+			}
+		}
+	}
+}

@@ -99,8 +99,13 @@ next:
 
 // find returns the position of key in members, or -1.
 func (ix keyIndex) find(members []member, key string) int {
+	return ix.findHashed(members, key, hashKey(key))
+}
+
+// findHashed is find for a key whose hash is known.
+func (ix keyIndex) findHashed(members []member, key string, hash uint64) int {
 	mask := uint64(len(ix) - 1)
-	for h := hashKey(key) & mask; ; h = (h + 1) & mask {
+	for h := hash & mask; ; h = (h + 1) & mask {
 		j := int(ix[h]) - 1
 		if j < 0 {
 			return -1

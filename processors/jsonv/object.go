@@ -73,6 +73,36 @@ func (o *Object) find(key string) int {
 	return -1
 }
 
+// A Key is an object key with its hash computed once, for looking the
+// same key up in many objects (the field names of a compiled JSONPath).
+type Key struct {
+	name string
+	hash uint64
+}
+
+// NewKey returns name as a Key.
+func NewKey(name string) Key { return Key{name, hashKey(name)} }
+
+// String returns the key's name.
+func (k Key) String() string { return k.name }
+
+// GetKey is Get for a Key.
+func (o *Object) GetKey(k Key) (any, bool) {
+	if o == nil {
+		return nil, false
+	}
+	i := -1
+	if o.index != nil {
+		i = o.index.findHashed(o.members, k.name, k.hash)
+	} else {
+		i = o.find(k.name)
+	}
+	if i < 0 {
+		return nil, false
+	}
+	return o.members[i].val, true
+}
+
 // Get returns the value stored under key.
 func (o *Object) Get(key string) (any, bool) {
 	if o == nil {

@@ -141,7 +141,9 @@ func (r *Registrar) Add(rt Route) (_ *message.Handler, err error) {
 		MaxInterval:     2 * time.Second,
 		Multiplier:      2,
 		ShouldRetry:     func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) },
-		Logger:          wlog.New(r.logger()),
+		// one line per failed attempt would flood the log during a sink
+		// outage; the retries are counted in the route's metrics
+		Logger: wlog.Throttled(wlog.New(r.logger().With("route", rt.Name)), 10*time.Second),
 	}
 	if r.Observer != nil {
 		handler.AddMiddleware(r.Observer.HandlerMiddleware(rt.Name, rt.Sink))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,6 +153,10 @@ func TestSinkBackendDownForMinutes(t *testing.T) {
 	}
 	if !m.running() {
 		t.Fatalf("meterflow exited during the outage: %v", m.err)
+	}
+	// the retries are counted, not logged one line each: one line per 10 s
+	if lines := strings.Count(m.out.String(), `"msg":"Error occurred, retrying"`); lines == 0 || lines > int(2*phase/(10*time.Second))+2 {
+		t.Errorf("%d retry lines logged during %s of outage (%.0f retries), want one per 10 s", lines, 2*phase, retried)
 	}
 
 	web.setFailing(false)

@@ -8,6 +8,8 @@ package wlog
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 )
@@ -67,4 +69,78 @@ func attrs(fields watermill.LogFields) []any {
 		out = append(out, k, v)
 	}
 	return out
+}
+
+// Throttled wraps l so that Error lines with the same message are written
+// at most once per interval, the first at once and each later one with
+// "suppressed", the number of lines left out since. Watermill's Retry
+// middleware logs every failed attempt at Error: while a sink's backend
+// is down that is one line per message and attempt, thousands a second,
+// which a throttled logger turns into one line per interval, the retries
+// themselves still counted in the route's metrics. Loggers made by With
+// share the throttling. Other levels pass through.
+func Throttled(l watermill.LoggerAdapter, interval time.Duration) watermill.LoggerAdapter {
+	return &throttled{LoggerAdapter: l, state: &throttleState{interval: interval, now: time.Now, last: map[string]*lastLine{}}}
+}
+
+type throttled struct {
+	watermill.LoggerAdapter
+	state *throttleState
+}
+
+type throttleState struct {
+	interval time.Duration
+	now      func() time.Time
+
+	mu   sync.Mutex
+	last map[string]*lastLine
+}
+
+type lastLine struct {
+	at         time.Time
+	suppressed int
+}
+
+// maxThrottled bounds how many distinct messages are remembered.
+const maxThrottled = 1024
+
+// Error writes the line unless one with the same message was written less
+// than the interval ago.
+func (t *throttled) Error(msg string, err error, fields watermill.LogFields) {
+	suppressed, ok := t.state.allow(msg)
+	if !ok {
+		return
+	}
+	if suppressed > 0 {
+		fields = fields.Add(watermill.LogFields{"suppressed": suppressed})
+	}
+	t.LoggerAdapter.Error(msg, err, fields)
+}
+
+// With adds fields; the new logger shares t's throttling.
+func (t *throttled) With(fields watermill.LogFields) watermill.LoggerAdapter {
+	return &throttled{LoggerAdapter: t.LoggerAdapter.With(fields), state: t.state}
+}
+
+// allow reports whether a line with msg may be written now, and how many
+// were left out since the last one.
+func (s *throttleState) allow(msg string) (suppressed int, ok bool) {
+	at := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, seen := s.last[msg]
+	if seen && at.Sub(l.at) < s.interval {
+		l.suppressed++
+		return 0, false
+	}
+	if !seen {
+		if len(s.last) >= maxThrottled {
+			clear(s.last)
+		}
+		l = &lastLine{}
+		s.last[msg] = l
+	}
+	suppressed = l.suppressed
+	l.at, l.suppressed = at, 0
+	return suppressed, true
 }

@@ -39,8 +39,8 @@ func (m *Metrics) HandlerMiddleware(route, sink string) message.HandlerMiddlewar
 	}
 }
 
-// OnRetry returns a middleware.Retry OnRetryHook counting the route's
-// retries (outcome "retried").
+// OnRetry returns a routes.Retry OnRetry hook counting each retry of the
+// route's messages (outcome "retried").
 func (m *Metrics) OnRetry(route, sink string) func(retryNum int, delay time.Duration) {
 	retried := m.handlerMessages.WithLabelValues(route, sink, OutcomeRetried)
 	return func(int, time.Duration) { retried.Inc() }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"meterflow/internal/wlog"
 	"meterflow/sinks"
@@ -135,19 +134,18 @@ func (r *Registrar) Add(rt Route) (_ *message.Handler, err error) {
 		}
 		return nil, err
 	}
-	retry := middleware.Retry{
+	retry := Retry{
 		MaxRetries:      3,
 		InitialInterval: 100 * time.Millisecond,
 		MaxInterval:     2 * time.Second,
 		Multiplier:      2,
-		ShouldRetry:     func(p middleware.RetryParams) bool { return !IsPermanent(p.Err) },
 		// one line per failed attempt would flood the log during a sink
 		// outage; the retries are counted in the route's metrics
 		Logger: wlog.Throttled(wlog.New(r.logger().With("route", rt.Name)), 10*time.Second),
 	}
 	if r.Observer != nil {
 		handler.AddMiddleware(r.Observer.HandlerMiddleware(rt.Name, rt.Sink))
-		retry.OnRetryHook = r.Observer.OnRetry(rt.Name, rt.Sink)
+		retry.OnRetry = r.Observer.OnRetry(rt.Name, rt.Sink)
 	}
 	handler.AddMiddleware(rt.Middleware...)
 	handler.AddMiddleware(dl, RecoverAsPermanent, retry.Middleware)

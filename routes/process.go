@@ -248,14 +248,26 @@ func seenSink(pipes []pipeline.Pipeline, sink string) bool {
 // numbered per meter in order, so that adding or removing another meter's
 // definition leaves a sample's id (and so its deduplication) unchanged.
 func NumberSamples(notificationID string, samples []processors.Sample) {
+	// A few samples are counted by looking back; a lookup definition over a
+	// long payload list can make thousands, which a map counts in linear time.
+	var seen map[string]int
+	if len(samples) > 16 {
+		seen = make(map[string]int)
+	}
 	for i := range samples {
+		s := &samples[i]
 		n := 0
-		for j := range i {
-			if samples[j].Name == samples[i].Name {
-				n++
+		if seen != nil {
+			n = seen[s.Name]
+			seen[s.Name] = n + 1
+		} else {
+			for j := range i {
+				if samples[j].Name == s.Name {
+					n++
+				}
 			}
 		}
-		samples[i].ID = SampleID(notificationID, samples[i].Name, n)
+		s.ID = SampleID(notificationID, s.Name, n)
 	}
 }
 

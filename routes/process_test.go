@@ -104,4 +104,13 @@ func TestNumberSamplesCountsEachMeterFromZero(t *testing.T) {
 			t.Errorf("sample %d (%s): id %s, want %s", i, s[i].Name, s[i].ID, want)
 		}
 	}
+	// many samples (a lookup over a long list) are numbered the same way
+	many := make([]processors.Sample, 1000)
+	for i := range many {
+		many[i].Name = []string{"disk", "cpu"}[i%2]
+	}
+	NumberSamples("m-1", many)
+	if got, want := many[999].ID, SampleID("m-1", "cpu", 499); got != want {
+		t.Errorf("sample 999: id %s, want %s", got, want)
+	}
 }

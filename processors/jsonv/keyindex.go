@@ -104,30 +104,31 @@ func (ix keyIndex) find(members []member, key string) int {
 
 // findHashed is find for a key whose hash is known.
 func (ix keyIndex) findHashed(members []member, key string, hash uint64) int {
-	mask := uint64(len(ix) - 1)
-	for h := hash & mask; ; h = (h + 1) & mask {
-		j := int(ix[h]) - 1
-		if j < 0 {
-			return -1
-		}
-		if k := members[j].key; len(k) == len(key) && k == key {
-			return j
-		}
-	}
+	_, j := ix.probe(members, key, hash)
+	return j
 }
 
 // findOrInsert returns the position of key among members, or records it
 // at position i and returns -1; the table must have room.
 func (ix keyIndex) findOrInsert(members []member, key string, i int) int {
+	slot, j := ix.probe(members, key, hashKey(key))
+	if j < 0 {
+		ix[slot] = int32(i + 1)
+	}
+	return j
+}
+
+// probe looks key up: the position of its member, or -1 and the empty
+// slot where it belongs.
+func (ix keyIndex) probe(members []member, key string, hash uint64) (slot uint64, j int) {
 	mask := uint64(len(ix) - 1)
-	for h := hashKey(key) & mask; ; h = (h + 1) & mask {
+	for h := hash & mask; ; h = (h + 1) & mask {
 		j := int(ix[h]) - 1
 		if j < 0 {
-			ix[h] = int32(i + 1)
-			return -1
+			return h, -1
 		}
 		if k := members[j].key; len(k) == len(key) && k == key {
-			return j
+			return h, j
 		}
 	}
 }

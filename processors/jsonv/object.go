@@ -88,19 +88,10 @@ func (k Key) String() string { return k.name }
 
 // GetKey is Get for a Key.
 func (o *Object) GetKey(k Key) (any, bool) {
-	if o == nil {
-		return nil, false
+	if o == nil || o.index == nil {
+		return o.Get(k.name)
 	}
-	i := -1
-	if o.index != nil {
-		i = o.index.findHashed(o.members, k.name, k.hash)
-	} else {
-		i = o.find(k.name)
-	}
-	if i < 0 {
-		return nil, false
-	}
-	return o.members[i].val, true
+	return o.valueAt(o.index.findHashed(o.members, k.name, k.hash))
 }
 
 // Get returns the value stored under key.
@@ -108,10 +99,15 @@ func (o *Object) Get(key string) (any, bool) {
 	if o == nil {
 		return nil, false
 	}
-	if i := o.find(key); i >= 0 {
-		return o.members[i].val, true
+	return o.valueAt(o.find(key))
+}
+
+// valueAt is the value of member i, found by a lookup (-1: absent).
+func (o *Object) valueAt(i int) (any, bool) {
+	if i < 0 {
+		return nil, false
 	}
-	return nil, false
+	return o.members[i].val, true
 }
 
 // Set stores v under key. An existing key keeps its position, as assigning to

@@ -23,18 +23,15 @@ type Header struct {
 //
 // Every error wraps ErrMalformed and says what is wrong.
 func Peek(body []byte) (Header, error) {
-	if msg, ok := envelopeMessage(jsonv.ParseEmbedded(body, isEnvelopeKey, envelopeMessageKey, isHeaderKey)); ok {
-		f := fieldsOf(msg)
-		h, _, err := header(&f)
-		return h, err
-	}
-	outer, err := jsonv.ParseKeep(body, isPeekedKey)
-	if err != nil {
-		return Header{}, fmt.Errorf("%w: body: %v", ErrMalformed, err)
-	}
-	msg, err := message(outer, isHeaderKey)
-	if err != nil {
-		return Header{}, err
+	msg, ok := envelopeMessage(jsonv.ParseEmbedded(body, isEnvelopeKey, envelopeMessageKey, isHeaderKey))
+	if !ok {
+		outer, err := jsonv.ParseKeep(body, isPeekedKey)
+		if err != nil {
+			return Header{}, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+		}
+		if msg, err = message(outer, isHeaderKey); err != nil {
+			return Header{}, err
+		}
 	}
 	f := fieldsOf(msg)
 	h, _, err := header(&f)

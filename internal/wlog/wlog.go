@@ -73,7 +73,7 @@ func attrs(fields watermill.LogFields) []any {
 
 // Throttled wraps l so that Error lines with the same message are written
 // at most once per interval, the first at once and each later one with
-// "suppressed", the number of lines left out since. Watermill's Retry
+// "suppressed", the number of lines left out since. A route's Retry
 // middleware logs every failed attempt at Error: while a sink's backend
 // is down that is one line per message and attempt, thousands a second,
 // which a throttled logger turns into one line per interval, the retries

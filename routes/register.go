@@ -143,6 +143,7 @@ func (r *Registrar) Add(rt Route) (_ *message.Handler, err error) {
 		// outage; the retries are counted in the route's metrics
 		Logger: wlog.Throttled(wlog.New(r.logger().With("route", rt.Name)), 10*time.Second),
 	}
+	handler.AddMiddleware(GrowStack)
 	if r.Observer != nil {
 		handler.AddMiddleware(r.Observer.HandlerMiddleware(rt.Name, rt.Sink))
 		retry.OnRetry = r.Observer.OnRetry(rt.Name, rt.Sink)

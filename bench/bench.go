@@ -137,6 +137,10 @@ type Phase struct {
 	// PeakRSS is the peak resident set (VmHWM, bytes) of the meterflow or
 	// Ceilometer processes during the phase; zero for the in-process phases.
 	PeakRSS uint64
+	// Outputs is, for the whole path, the time from its first sample or
+	// event stored to its last (JetStream's stored timestamps): timed as
+	// Ceilometer's run is, without the cold start. Zero for other phases.
+	Outputs time.Duration
 }
 
 // PerSecond returns v per second of the phase.
@@ -165,6 +169,17 @@ func (r *Result) SpeedUp() float64 {
 		return 0
 	}
 	return r.Whole.PerSecond(r.Whole.Notifications) / r.Ceilometer.PerSecond(r.Ceilometer.Notifications)
+}
+
+// SpeedUpLikeForLike is the speed-up with both sides timed alike, from
+// their first output to their last (Ceilometer's Elapsed, the whole
+// path's Outputs); 0 without a Ceilometer run.
+func (r *Result) SpeedUpLikeForLike() float64 {
+	if r.Ceilometer == nil || r.Ceilometer.Elapsed <= 0 || r.Whole.Outputs <= 0 {
+		return 0
+	}
+	return r.Ceilometer.Elapsed.Seconds() / r.Whole.Outputs.Seconds() *
+		float64(r.Whole.Notifications) / float64(r.Ceilometer.Notifications)
 }
 
 // Run runs the phases. It deletes its queues, stops its processes and

@@ -85,6 +85,32 @@ func streamState(ctx context.Context, js jetstream.JetStream, stream string) (ms
 	return info.State.Msgs, info.State.LastSeq, nil
 }
 
+// outputSpan is the time from the first to the last message stored in
+// the streams (JetStream's stored timestamps), zero when they hold none.
+func outputSpan(ctx context.Context, js jetstream.JetStream, streams ...string) (time.Duration, error) {
+	var first, last time.Time
+	for _, name := range streams {
+		s, err := js.Stream(ctx, name)
+		if err != nil {
+			return 0, err
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if info.State.Msgs == 0 {
+			continue
+		}
+		if first.IsZero() || info.State.FirstTime.Before(first) {
+			first = info.State.FirstTime
+		}
+		if info.State.LastTime.After(last) {
+			last = info.State.LastTime
+		}
+	}
+	return last.Sub(first), nil
+}
+
 func streamMsgs(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
 	msgs, _, err := streamState(ctx, js, stream)
 	return msgs, err

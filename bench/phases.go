@@ -156,6 +156,9 @@ func (b *run) whole(ctx context.Context, c *child) (Phase, error) {
 			notifications, samples, events, n, b.want.Samples, b.want.Events)
 	}
 	p.Notifications, p.Samples, p.Events = n, samples, events
+	if p.Outputs, err = outputSpan(ctx, c.js, service.StreamSamples, service.StreamEvents); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 

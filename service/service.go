@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -328,10 +329,22 @@ func jetStreamUnavailable(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10008
 }
 
+// natsAsyncError logs what nats.go reports asynchronously: above all a
+// subscription dropping messages as a slow consumer, which JetStream then
+// redelivers only after AckWait, a stall that would otherwise go unexplained.
+func (s *Service) natsAsyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
+	subject := ""
+	if sub != nil {
+		subject = sub.Subject
+	}
+	s.log.Warn("NATS asynchronous error", "error", err, "subject", subject)
+}
+
 func (s *Service) connectNATS() error {
 	var err error
+	onError := jst.WithNATSOptions(nats.ErrorHandler(s.natsAsyncError))
 	if s.cfg.NATSURL != "" {
-		s.nc, err = jst.Connect(s.cfg.NATSURL, s.cfg.NATSOptions...)
+		s.nc, err = jst.Connect(s.cfg.NATSURL, append(slices.Clone(s.cfg.NATSOptions), onError)...)
 		if err != nil {
 			return fmt.Errorf("connect to NATS: %w", err)
 		}
@@ -350,7 +363,7 @@ func (s *Service) connectNATS() error {
 		return err
 	}
 	s.log.Info("embedded JetStream started", "url", s.server.ClientURL(), "data", s.cfg.Server.DataDir)
-	s.nc, err = s.server.Connect()
+	s.nc, err = s.server.Connect(onError)
 	return err
 }
 

@@ -1,0 +1,70 @@
+package service
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// logBuffer is a bytes.Buffer safe for a logger and a reader at once.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A subscription on the service's connection that drops messages as a
+// slow consumer is reported in the log with its subject: JetStream would
+// redeliver the dropped messages only after AckWait, a stall nobody could
+// explain without it.
+func TestNATSAsyncErrorsAreLogged(t *testing.T) {
+	var logs logBuffer
+	e := startEnv(t, []string{"nova"}, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	})
+	nc := e.svc.JetStream().Conn()
+	release := make(chan struct{})
+	defer close(release)
+	subject := "slow." + e.topic
+	sub, err := nc.Subscribe(subject, func(*nats.Msg) { <-release })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := sub.SetPendingLimits(1, -1); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := nc.Publish(subject, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := logs.String()
+		if strings.Contains(out, "NATS asynchronous error") && strings.Contains(out, "slow consumer") &&
+			strings.Contains(out, "subject="+subject) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no slow-consumer warning logged:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

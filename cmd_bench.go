@@ -18,7 +18,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 Measures, in one run against the local RabbitMQ: a bare amqp091 consumer,
 the bridge alone and the whole path to SAMPLES (each a separate
 "meterflow run" process with an embedded JetStream), the publish-to-sample
-latency at --rate on the warm whole-path process, and a replay to a file;
+latency at --rate on the warm whole-path process and its floor (the same
+load into a bare amqp091 consumer), and a replay to a file;
 prints rates, ratios to the raw consumer, CPU seconds per 1,000
 notifications, meterflow's peak RSS per phase and the latency percentiles.
 --ceilometer also drains the same notifications with Debian's

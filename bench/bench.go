@@ -158,6 +158,8 @@ type Result struct {
 	Raw, Bridge, Whole, Replay Phase
 	// Latency is the fixed-rate phase.
 	Latency Latency
+	// Floor is the same fixed-rate load into a bare consumer.
+	Floor Floor
 	// Ceilometer is the agent's run, nil without Config.Ceilometer.
 	Ceilometer *CeilometerPhase
 }
@@ -231,6 +233,10 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	}
 	if err := b.deleteQueues(b.twin()); err != nil {
 		return nil, err
+	}
+	b.progress("publishing %d notifications at %d/s into a bare consumer (the latency floor)", cfg.LatencyN, cfg.Rate)
+	if res.Floor, err = b.floor(ctx, uniqueBodies(corpus, cfg.LatencyN, "f"+b.id+"-"), cfg.Rate); err != nil {
+		return nil, fmt.Errorf("latency floor: %w", err)
 	}
 	b.progress("draining the queues with the bridge alone (meterflow run --bridge-only)")
 	if res.Bridge, err = b.bridge(ctx); err != nil {

@@ -110,6 +110,9 @@ func TestRunSmall(t *testing.T) {
 	if l.Samples == 0 || l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 || l.BridgedP50 <= 0 || l.BridgedP50 > l.P50 {
 		t.Errorf("latency over %d samples: p50 %s, p99 %s, max %s, bridged p50 %s", l.Samples, l.P50, l.P99, l.Max, l.BridgedP50)
 	}
+	if f := res.Floor; uint64(f.Notifications) != l.Notifications || f.Offered != l.Offered || f.P50 <= 0 || f.P99 < f.P50 || f.Max < f.P99 {
+		t.Errorf("latency floor over %d notifications at %.0f/s: p50 %s, p99 %s, max %s", f.Notifications, f.Offered, f.P50, f.P99, f.Max)
+	}
 	// a loaded machine may lag, but the publisher paces at the rate: it
 	// can never run far ahead of it
 	if l.Offered != 2000 || l.Published <= 0 || l.Published > 1.2*l.Offered {
@@ -123,7 +126,7 @@ func TestRunSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"raw amqp091 consumer", "bridge (--bridge-only)", "whole path (run)",
-		"latency at 2000/s (run)", "replay to a file", "peak RSS MiB", "p99", "published at"} {
+		"latency at 2000/s (run)", "replay to a file", "peak RSS MiB", "p99", "published at", "bare amqp091 consumer without meterflow"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -218,7 +221,7 @@ func checkCleanedUp(t *testing.T, tmp, progress string) {
 	if prefix == "" || topic == "" {
 		t.Fatalf("no queue prefix in progress: %q", progress)
 	}
-	checkNoQueues(t, prefix+".twin", prefix+"."+topic+".info", prefix+"."+topic+".sample")
+	checkNoQueues(t, prefix+".twin", prefix+".floor", prefix+"."+topic+".info", prefix+"."+topic+".sample")
 	if kids, err := children(os.Getpid()); err != nil || len(kids) != 0 {
 		t.Errorf("processes left behind: %v %v", kids, err)
 	}

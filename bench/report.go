@@ -46,9 +46,12 @@ func (r *Result) Print(w io.Writer) error {
 latency at a fixed rate: %d notifications offered at %.0f/s into the warm meterflow of the whole
 path, published at %.0f/s, processed at %.0f/s (first publish to last sample stored);
 publish-to-sample-stored (publish stamp to JetStream's stored timestamp, %d samples):
-p50 %s, p99 %s, max %s (of which publish to bridge receive: p50 %s, p99 %s)
+p50 %s, p99 %s, max %s (of which publish to bridge receive: p50 %s, p99 %s);
+floor, the same load into a bare amqp091 consumer without meterflow (publish to receipt):
+p50 %s, p99 %s, max %s
 `, l.Notifications, l.Offered, l.Published, l.PerSecond(l.Notifications), l.Samples,
-		ms(l.P50), ms(l.P99), ms(l.Max), ms(l.BridgedP50), ms(l.BridgedP99))
+		ms(l.P50), ms(l.P99), ms(l.Max), ms(l.BridgedP50), ms(l.BridgedP99),
+		ms(r.Floor.P50), ms(r.Floor.P99), ms(r.Floor.Max))
 	if c := r.Ceilometer; c != nil {
 		fmt.Fprintf(&b, `
 Ceilometer 19 (Debian's ceilometer-agent-notification, 1 worker, batch_size %d; samples to a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -77,8 +78,37 @@ func MsgIDFromMetadataOrUUID(msg *message.Message) string {
 
 // toNATS builds the NATS message for msg. The payload is not copied.
 func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, error) {
-	h := make(nats.Header, len(msg.Metadata)+2)
-	vals := make([]string, 0, len(msg.Metadata)+2) // one allocation for every value
+	var nm natsMsg
+	if err := nm.fill(subject, msg, msgID); err != nil {
+		return nil, err
+	}
+	return &nm.Msg, nil
+}
+
+// natsMsg is a NATS message with room for the values of its headers. The
+// Publisher recycles it (natsMsgs) once JetStream acknowledged it: the
+// header map keeps its storage, so a steady stream of publishes allocates
+// neither messages nor headers.
+type natsMsg struct {
+	nats.Msg
+	vals [8]string
+}
+
+var natsMsgs = sync.Pool{New: func() any { return new(natsMsg) }}
+
+// fill makes nm the NATS message for msg (see toNATS), reusing nm's header
+// map.
+func (nm *natsMsg) fill(subject string, msg *message.Message, msgID string) error {
+	h := nm.Header
+	if h == nil {
+		h = make(nats.Header, len(msg.Metadata)+2)
+	} else {
+		clear(h)
+	}
+	vals := nm.vals[:0]
+	if n := len(msg.Metadata) + 2; n > len(nm.vals) {
+		vals = make([]string, 0, n) // one allocation for every value
+	}
 	one := func(v string) []string {
 		vals = append(vals, v)
 		return vals[len(vals)-1 : len(vals) : len(vals)]
@@ -88,10 +118,10 @@ func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, erro
 			continue
 		}
 		if !validHeaderKey(k) {
-			return nil, fmt.Errorf("%w: key %q", ErrInvalidMetadata, k)
+			return fmt.Errorf("%w: key %q", ErrInvalidMetadata, k)
 		}
 		if strings.ContainsAny(v, "\r\n") {
-			return nil, fmt.Errorf("%w: value of %q contains CR or LF", ErrInvalidMetadata, k)
+			return fmt.Errorf("%w: value of %q contains CR or LF", ErrInvalidMetadata, k)
 		}
 		h[k] = one(v)
 	}
@@ -100,11 +130,23 @@ func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, erro
 	}
 	if msgID != "" {
 		if strings.ContainsAny(msgID, "\r\n") {
-			return nil, fmt.Errorf("%w: msg id contains CR or LF", ErrInvalidMetadata)
+			return fmt.Errorf("%w: msg id contains CR or LF", ErrInvalidMetadata)
 		}
 		h[MsgIDKey] = one(msgID)
 	}
-	return &nats.Msg{Subject: subject, Data: msg.Payload, Header: h}, nil
+	nm.Msg = nats.Msg{Subject: subject, Data: msg.Payload, Header: h}
+	return nil
+}
+
+// recycle returns nm to natsMsgs, unless its header map grew unusually
+// large. Call it only once nothing reads nm any more.
+func (nm *natsMsg) recycle() {
+	if len(nm.Header) > 2*len(nm.vals) {
+		return
+	}
+	nm.Data = nil
+	nm.vals = [len(nm.vals)]string{}
+	natsMsgs.Put(nm)
 }
 
 // validHeaderKey mirrors nats.go: printable ASCII except ':'.
@@ -140,11 +182,23 @@ func fromJetStream(ctx context.Context, jm jetstream.Msg) *message.Message {
 	if meta, err := jm.Metadata(); err == nil {
 		md[MetadataStream] = meta.Stream
 		md[MetadataConsumer] = meta.Consumer
-		md[MetadataStreamSeq] = strconv.FormatUint(meta.Sequence.Stream, 10)
-		md[MetadataConsumerSeq] = strconv.FormatUint(meta.Sequence.Consumer, 10)
-		md[MetadataNumDelivered] = strconv.FormatUint(meta.NumDelivered, 10)
-		md[MetadataNumPending] = strconv.FormatUint(meta.NumPending, 10)
-		md[MetadataTimestamp] = meta.Timestamp.UTC().Format(time.RFC3339Nano)
+		// the numbers and the time written into one string, sliced: one
+		// allocation for the five values of every delivered message
+		var buf [128]byte
+		b := buf[:0]
+		var ends [5]int
+		for i, v := range [4]uint64{meta.Sequence.Stream, meta.Sequence.Consumer, meta.NumDelivered, meta.NumPending} {
+			b = strconv.AppendUint(b, v, 10)
+			ends[i] = len(b)
+		}
+		b = meta.Timestamp.UTC().AppendFormat(b, time.RFC3339Nano)
+		ends[4] = len(b)
+		all := string(b)
+		md[MetadataStreamSeq] = all[:ends[0]]
+		md[MetadataConsumerSeq] = all[ends[0]:ends[1]]
+		md[MetadataNumDelivered] = all[ends[1]:ends[2]]
+		md[MetadataNumPending] = all[ends[2]:ends[3]]
+		md[MetadataTimestamp] = all[ends[3]:ends[4]]
 		if uuid == "" {
 			uuid = meta.Stream + ":" + md[MetadataStreamSeq]
 		}

@@ -1,10 +1,14 @@
 package jetstream
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func TestToNATS_MapsMetadataUUIDAndMsgID(t *testing.T) {
@@ -63,5 +67,46 @@ func TestMsgIDFuncs(t *testing.T) {
 	}
 	if MsgIDFromMetadataOrUUID(plain) != "uuid" || MsgIDFromMetadataOrUUID(withID) != "explicit" {
 		t.Error("MsgIDFromMetadataOrUUID")
+	}
+}
+
+// fakeMsg is a delivered message with the metadata a test gives it.
+type fakeMsg struct {
+	jetstream.Msg // the methods fromJetStream does not call panic
+	meta          *jetstream.MsgMetadata
+	hdr           nats.Header
+}
+
+func (m fakeMsg) Metadata() (*jetstream.MsgMetadata, error) { return m.meta, nil }
+func (m fakeMsg) Headers() nats.Header                      { return m.hdr }
+func (m fakeMsg) Data() []byte                              { return []byte("body") }
+func (m fakeMsg) Subject() string                           { return "notifications.nova.info.x" }
+
+func TestFromJetStream_DeliveryMetadata(t *testing.T) {
+	ts := time.Date(2026, 12, 7, 22, 53, 1, 123456789, time.FixedZone("CET", 3600))
+	jm := fakeMsg{meta: &jetstream.MsgMetadata{
+		Sequence:     jetstream.SequencePair{Stream: 18446744073709551615, Consumer: 42},
+		NumDelivered: 3, NumPending: 0, Timestamp: ts, Stream: "NOTIFICATIONS", Consumer: "process",
+	}, hdr: nats.Header{MsgIDKey: []string{"m-1"}, "Event-Type": []string{"compute.instance.create.end"}}}
+	m := fromJetStream(context.Background(), jm)
+	want := map[string]string{
+		MetadataStreamSeq:    "18446744073709551615",
+		MetadataConsumerSeq:  "42",
+		MetadataNumDelivered: "3",
+		MetadataNumPending:   "0",
+		MetadataTimestamp:    "2026-12-07T21:53:01.123456789Z",
+		MetadataStream:       "NOTIFICATIONS",
+		MetadataConsumer:     "process",
+		MetadataMsgID:        "m-1",
+		MetadataSubject:      "notifications.nova.info.x",
+		"Event-Type":         "compute.instance.create.end",
+	}
+	for k, v := range want {
+		if got := m.Metadata.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if m.UUID != "NOTIFICATIONS:18446744073709551615" || string(m.Payload) != "body" {
+		t.Errorf("uuid %q, payload %q", m.UUID, m.Payload)
 	}
 }

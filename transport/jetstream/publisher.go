@@ -104,7 +104,7 @@ type PublishFuture struct {
 	done                 chan struct{} // nil for members of a batch
 	batch                *publishBatch
 	index                int // in the batch
-	msg                  *nats.Msg
+	msg                  *natsMsg
 	token                uint64
 	deadline             int64 // unix nanoseconds
 	retries              int
@@ -298,8 +298,9 @@ func (p *Publisher) send(ctx context.Context, topic string, msg *message.Message
 		return nil, fmt.Errorf("%w: topic %q: %v", ErrPublishNotAcked, topic, err)
 	}
 	msgID := p.cfg.MsgID(msg)
-	nm, err := toNATS(topic, msg, msgID)
-	if err != nil {
+	nm := natsMsgs.Get().(*natsMsg)
+	if err := nm.fill(topic, msg, msgID); err != nil {
+		nm.recycle()
 		return nil, fmt.Errorf("%w: %w", ErrPublishNotAcked, err)
 	}
 
@@ -344,7 +345,7 @@ func (p *Publisher) send(ctx context.Context, topic string, msg *message.Message
 // leaving f unsettled; if f was settled meanwhile (timed out, connection
 // lost) it returns nil, f's outcome being known.
 func (p *Publisher) transmit(f *PublishFuture) error {
-	nm := f.msg
+	nm := &f.msg.Msg
 	p.mu.Lock()
 	p.next++
 	token := p.next
@@ -402,6 +403,10 @@ func (p *Publisher) onReply(m *nats.Msg) {
 		p.settle(f, nil, jetstream.ErrNoStreamResponse)
 		return
 	}
+	// JetStream answered, so the message was written out long ago: nothing
+	// reads it any more. (A publish settled otherwise, timed out or failed
+	// with its connection, may still be in PublishMsg: it is left to the GC.)
+	f.msg.recycle()
 	ack, err := parsePubAck(m.Data, f.done != nil)
 	p.settle(f, ack, err)
 }

@@ -1,40 +1,22 @@
 package service
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"meterflow/internal/testenv"
 )
-
-// logBuffer is a bytes.Buffer safe for a logger and a reader at once.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // A subscription on the service's connection that drops messages as a
 // slow consumer is reported in the log with its subject: JetStream would
 // redeliver the dropped messages only after AckWait, a stall nobody could
 // explain without it.
 func TestNATSAsyncErrorsAreLogged(t *testing.T) {
-	var logs logBuffer
+	var logs testenv.SyncBuffer
 	e := startEnv(t, []string{"nova"}, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	})

@@ -32,7 +32,7 @@ func StartReady(t testing.TB, bin, pkg, addr string, args ...string) {
 	if err != nil {
 		t.Fatalf("%s not found: install Debian's %s (apt-get install %s): %v", bin, pkg, pkg, err)
 	}
-	out := &lockedBuffer{}
+	out := &SyncBuffer{}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -67,19 +67,20 @@ func StartReady(t testing.TB, bin, pkg, addr string, args ...string) {
 	}
 }
 
-// lockedBuffer collects a child's output from several goroutines.
-type lockedBuffer struct {
+// SyncBuffer is a bytes.Buffer for several goroutines: a child process'
+// output, a logger written while a test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()

@@ -44,7 +44,7 @@ func StartNATS(t testing.TB, conf string) *NATSServer {
 		s.Port, monitor, filepath.Join(dir, "js"), conf)
 	file := filepath.Join(dir, "nats.conf")
 	writeFile(t, file, full)
-	out := &lockedBuffer{}
+	out := &SyncBuffer{}
 	cmd := exec.Command(bin, "-c", file)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

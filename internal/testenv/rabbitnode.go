@@ -52,7 +52,7 @@ type RabbitNode struct {
 	user, pass string
 	dir        string
 	cmd        *exec.Cmd
-	out        *lockedBuffer
+	out        *SyncBuffer
 	exited     chan struct{}
 }
 
@@ -79,7 +79,7 @@ func StartRabbit(t testing.TB, opts RabbitOptions) *RabbitNode {
 	n := &RabbitNode{
 		Node: fmt.Sprintf("mf-%08x@localhost", rand.Uint32()),
 		Port: freePort(t), user: opts.User, pass: opts.Password, dir: dir,
-		out: &lockedBuffer{}, exited: make(chan struct{}),
+		out: &SyncBuffer{}, exited: make(chan struct{}),
 	}
 	distPort := freePort(t)
 	for _, sub := range []string{"home", "mnesia", "log"} {

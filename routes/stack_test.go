@@ -2,6 +2,8 @@ package routes
 
 import (
 	"errors"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -63,4 +65,48 @@ func BenchmarkGrowStack(b *testing.B) {
 			}
 		})
 	}
+}
+
+// GrowStack must really give the goroutine a bigger stack (a compiler
+// that dropped growStack's frame would leave it at the starting size):
+// goroutines parked inside a GrowStack handler hold at least stackReserve
+// of stack each, plain ones far less.
+func TestGrowStackGrowsTheStack(t *testing.T) {
+	perGoroutine := func(mw message.HandlerMiddleware) uint64 {
+		const n = 1000
+		release := make(chan struct{})
+		var started, done sync.WaitGroup
+		wrapped := func(*message.Message) ([]*message.Message, error) {
+			started.Done()
+			<-release
+			return nil, nil
+		}
+		if mw != nil {
+			wrapped = mw(wrapped)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range n {
+			started.Add(1)
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				_, _ = wrapped(nil)
+			}()
+		}
+		started.Wait()
+		runtime.ReadMemStats(&after)
+		close(release)
+		done.Wait()
+		if after.StackInuse < before.StackInuse {
+			return 0
+		}
+		return (after.StackInuse - before.StackInuse) / n
+	}
+	plain := perGoroutine(nil)
+	grown := perGoroutine(GrowStack)
+	if grown < stackReserve || grown < 2*plain {
+		t.Fatalf("stack per goroutine: %d bytes with GrowStack, %d without; want at least %d and twice as much", grown, plain, stackReserve)
+	}
+	t.Logf("stack per goroutine: %d bytes with GrowStack, %d without", grown, plain)
 }

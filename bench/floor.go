@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // Floor is the latency a bare amqp091 consumer sees at the latency phase's
@@ -23,10 +21,9 @@ type Floor struct {
 }
 
 // floor publishes ns at rate to a queue of its own, bound to a topic of its
-// own, and drains it with a bare consumer (prefetch 2000, a multiple ack
-// every 100 deliveries) in this process, stamping each delivery when it
-// arrives. One publisher into one queue: the i-th delivery is the i-th
-// publish.
+// own, and drains it with a bare consumer (as the raw phase does) in this
+// process, stamping each delivery when it arrives. One publisher into one
+// queue: the i-th delivery is the i-th publish.
 func (b *run) floor(ctx context.Context, ns []notification, rate int) (Floor, error) {
 	f := Floor{Notifications: len(ns), Offered: float64(rate)}
 	topic, queue := b.topic+"_floor", b.prefix+".floor"
@@ -34,18 +31,11 @@ func (b *run) floor(ctx context.Context, ns []notification, rate int) (Floor, er
 		return f, err
 	}
 	defer b.deleteQueues(queue)
-	conn, err := amqp.Dial(b.amqpURL)
+	conn, ch, err := b.bareChannel()
 	if err != nil {
-		return f, fmt.Errorf("RabbitMQ: %w", err)
+		return f, err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return f, err
-	}
-	if err := ch.Qos(2000, 0, false); err != nil {
-		return f, err
-	}
 	deliveries, err := ch.Consume(queue, "", false, false, false, false, nil)
 	if err != nil {
 		return f, err
@@ -54,27 +44,10 @@ func (b *run) floor(ctx context.Context, ns []notification, rate int) (Floor, er
 	var count atomic.Int64 // len(received), for the timeout's message
 	done := make(chan error, 1)
 	go func() {
-		for len(received) < len(ns) {
-			select {
-			case d, ok := <-deliveries:
-				if !ok {
-					done <- fmt.Errorf("consumer closed after %d deliveries", len(received))
-					return
-				}
-				received = append(received, time.Now())
-				count.Add(1)
-				if len(received)%100 == 0 || len(received) == len(ns) {
-					if err := d.Ack(true); err != nil {
-						done <- err
-						return
-					}
-				}
-			case <-ctx.Done():
-				done <- ctx.Err()
-				return
-			}
-		}
-		done <- nil
+		done <- drainBare(ctx, deliveries, len(ns), func() {
+			received = append(received, time.Now())
+			count.Add(1)
+		})
 	}()
 	stamps, err := b.publishAt(ctx, topic, ns, rate)
 	if err != nil {

@@ -68,21 +68,27 @@ func readStream(ctx context.Context, js jetstream.JetStream, stream string, from
 	return nil
 }
 
-// streamState returns how many messages stream holds and its last
-// sequence; a stream not created yet holds none.
-func streamState(ctx context.Context, js jetstream.JetStream, stream string) (msgs, last uint64, err error) {
+// streamInfoState is stream's state, zero for a stream not created yet.
+func streamInfoState(ctx context.Context, js jetstream.JetStream, stream string) (jetstream.StreamState, error) {
 	s, err := js.Stream(ctx, stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		return 0, 0, nil
+		return jetstream.StreamState{}, nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return jetstream.StreamState{}, err
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return 0, 0, err
+		return jetstream.StreamState{}, err
 	}
-	return info.State.Msgs, info.State.LastSeq, nil
+	return info.State, nil
+}
+
+// streamState returns how many messages stream holds and its last
+// sequence; a stream not created yet holds none.
+func streamState(ctx context.Context, js jetstream.JetStream, stream string) (msgs, last uint64, err error) {
+	st, err := streamInfoState(ctx, js, stream)
+	return st.Msgs, st.LastSeq, err
 }
 
 // outputSpan is the time from the first to the last message stored in
@@ -90,22 +96,18 @@ func streamState(ctx context.Context, js jetstream.JetStream, stream string) (ms
 func outputSpan(ctx context.Context, js jetstream.JetStream, streams ...string) (time.Duration, error) {
 	var first, last time.Time
 	for _, name := range streams {
-		s, err := js.Stream(ctx, name)
+		st, err := streamInfoState(ctx, js, name)
 		if err != nil {
 			return 0, err
 		}
-		info, err := s.Info(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if info.State.Msgs == 0 {
+		if st.Msgs == 0 {
 			continue
 		}
-		if first.IsZero() || info.State.FirstTime.Before(first) {
-			first = info.State.FirstTime
+		if first.IsZero() || st.FirstTime.Before(first) {
+			first = st.FirstTime
 		}
-		if info.State.LastTime.After(last) {
-			last = info.State.LastTime
+		if st.LastTime.After(last) {
+			last = st.LastTime
 		}
 	}
 	return last.Sub(first), nil

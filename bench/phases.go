@@ -16,33 +16,54 @@ import (
 	jst "meterflow/transport/jetstream"
 )
 
-// raw drains the twin with a bare amqp091 consumer in this process:
-// prefetch 2000, a multiple ack every 100 deliveries.
+// raw drains the twin with a bare amqp091 consumer in this process.
 func (b *run) raw(ctx context.Context, p *Phase) error {
-	conn, err := amqp.Dial(b.amqpURL)
+	conn, ch, err := b.bareChannel()
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	if err := ch.Qos(2000, 0, false); err != nil {
-		return err
-	}
 	start := time.Now()
 	deliveries, err := ch.Consume(b.twin(), "", false, false, false, false, nil)
 	if err != nil {
 		return err
 	}
-	n := b.cfg.N
+	if err := drainBare(ctx, deliveries, b.cfg.N, func() {}); err != nil {
+		return err
+	}
+	p.Elapsed = time.Since(start)
+	p.Notifications = uint64(b.cfg.N)
+	return nil
+}
+
+// bareChannel opens the channel of a bare amqp091 consumer: prefetch 2000.
+func (b *run) bareChannel() (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := amqp.Dial(b.amqpURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("RabbitMQ: %w", err)
+	}
+	ch, err := conn.Channel()
+	if err == nil {
+		err = ch.Qos(2000, 0, false)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, ch, nil
+}
+
+// drainBare takes n deliveries as the bare consumer does, calling received
+// as each arrives, with a multiple ack every 100 deliveries and at the
+// last.
+func drainBare(ctx context.Context, deliveries <-chan amqp.Delivery, n int, received func()) error {
 	for i := 1; i <= n; i++ {
 		select {
 		case d, ok := <-deliveries:
 			if !ok {
 				return fmt.Errorf("consumer closed after %d deliveries", i-1)
 			}
+			received()
 			if i%100 == 0 || i == n {
 				if err := d.Ack(true); err != nil {
 					return err
@@ -52,8 +73,6 @@ func (b *run) raw(ctx context.Context, p *Phase) error {
 			return ctx.Err()
 		}
 	}
-	p.Elapsed = time.Since(start)
-	p.Notifications = uint64(n)
 	return nil
 }
 

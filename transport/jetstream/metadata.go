@@ -76,15 +76,6 @@ func MsgIDFromMetadataOrUUID(msg *message.Message) string {
 	return msg.UUID
 }
 
-// toNATS builds the NATS message for msg. The payload is not copied.
-func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, error) {
-	var nm natsMsg
-	if err := nm.fill(subject, msg, msgID); err != nil {
-		return nil, err
-	}
-	return &nm.Msg, nil
-}
-
 // natsMsg is a NATS message with room for the values of its headers. The
 // Publisher recycles it (natsMsgs) once JetStream acknowledged it: the
 // header map keeps its storage, so a steady stream of publishes allocates
@@ -96,8 +87,9 @@ type natsMsg struct {
 
 var natsMsgs = sync.Pool{New: func() any { return new(natsMsg) }}
 
-// fill makes nm the NATS message for msg (see toNATS), reusing nm's header
-// map.
+// fill makes nm the NATS message for msg, reusing nm's header map: its
+// metadata (less the receive-side keys) as headers, its UUID and msgID.
+// The payload is not copied.
 func (nm *natsMsg) fill(subject string, msg *message.Message, msgID string) error {
 	h := nm.Header
 	if h == nil {

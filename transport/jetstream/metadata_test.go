@@ -11,6 +11,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// toNATS is the NATS message the Publisher sends for msg.
+func toNATS(subject string, msg *message.Message, msgID string) (*nats.Msg, error) {
+	var nm natsMsg
+	if err := nm.fill(subject, msg, msgID); err != nil {
+		return nil, err
+	}
+	return &nm.Msg, nil
+}
+
 func TestToNATS_MapsMetadataUUIDAndMsgID(t *testing.T) {
 	m := message.NewMessage("u-1", []byte{0, 1, 2})
 	m.Metadata.Set("Event-Type", "image.update")

@@ -1,7 +1,9 @@
 package faults
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"meterflow/internal/testenv"
 )
@@ -149,7 +153,8 @@ func TestSinkBackendDownForMinutes(t *testing.T) {
 		t.Errorf("a dead backend received %d samples", got-before)
 	}
 	if pending == 0 || errs == 0 {
-		t.Errorf("the outage does not show in the metrics: backlog %.0f, sink errors %.0f", pending, errs)
+		t.Errorf("the outage does not show in the metrics: backlog %.0f, sink errors %.0f; %s; %d NATS asynchronous errors logged",
+			pending, errs, consumerState(js, streamSamples, "web"), strings.Count(m.out.String(), "NATS asynchronous error"))
 	}
 	if !m.running() {
 		t.Fatalf("meterflow exited during the outage: %v", m.err)
@@ -167,4 +172,25 @@ func TestSinkBackendDownForMinutes(t *testing.T) {
 	tally(t, "http:// sink, samples", s.w.samples, web.ids())
 	s.verify(t, js)
 	m.sigterm(t)
+}
+
+// consumerState describes the JetStream consumers of stream whose name
+// contains part: what the server holds for them, to tell a message lost
+// on its way to meterflow from one meterflow holds.
+func consumerState(js jetstream.JetStream, stream, part string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Sprintf("stream %s: %v", stream, err)
+	}
+	var out []string
+	for ci := range st.ListConsumers(ctx).Info() {
+		if !strings.Contains(ci.Name, part) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("consumer %s: %d pending, %d awaiting ack, %d redelivered, %d waiting pulls, delivered %d, ack floor %d",
+			ci.Name, ci.NumPending, ci.NumAckPending, ci.NumRedelivered, ci.NumWaiting, ci.Delivered.Consumer, ci.AckFloor.Consumer))
+	}
+	return strings.Join(out, "; ")
 }

@@ -54,8 +54,18 @@ const (
 	// DefaultPullMaxMessages is how many messages a subscription buffers.
 	DefaultPullMaxMessages = 100
 
-	// DefaultPullExpiry is the lifetime of one pull request.
-	DefaultPullExpiry = 30 * time.Second
+	// DefaultPullExpiry is the lifetime of one pull request. The server
+	// reports an idle request with a heartbeat every PullExpiry/2, and two
+	// missed heartbeats make nats.go pull again: a pull request lost on the
+	// way (the server holds none while the client counts on one; nats.go
+	// issue 1622) stalls a consumer for PullExpiry. At 30 s that stall
+	// showed in the sink outage test; 10 s costs an idle consumer one
+	// small request every 10 s. Shorter heartbeats than PullExpiry/2 are
+	// not offered: while every worker is busy nobody reads nats.go's
+	// buffer of PullMaxMessages, heartbeats piling up there take the room
+	// of the messages that follow, and nats.go drops those (slow consumer)
+	// until AckWait redelivers them.
+	DefaultPullExpiry = 10 * time.Second
 )
 
 // ServerConfig configures an embedded nats-server with JetStream.
@@ -399,8 +409,9 @@ type SubscriberConfig struct {
 	// Default: DefaultPullMaxMessages (100).
 	PullMaxMessages int
 
-	// PullExpiry is the lifetime of one pull request. Default:
-	// DefaultPullExpiry (30 seconds).
+	// PullExpiry is the lifetime of one pull request; it also sets how soon
+	// a lost pull request is noticed (see DefaultPullExpiry). Default:
+	// DefaultPullExpiry (10 seconds).
 	PullExpiry time.Duration
 
 	// Concurrency is how many messages of one subscription may be awaiting
@@ -524,7 +535,7 @@ type OrderedSubscriberConfig struct {
 	PullMaxMessages int
 
 	// PullExpiry is the lifetime of one pull request.
-	// Default: DefaultPullExpiry (30 seconds).
+	// Default: DefaultPullExpiry (10 seconds).
 	PullExpiry time.Duration
 
 	// NakDelay decides how long a Nacked message waits before it is handed

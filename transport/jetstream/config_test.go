@@ -34,7 +34,7 @@ func TestDefaults_AreTheDocumentedOnes(t *testing.T) {
 	var c SubscriberConfig
 	c.setDefaults()
 	if c.AckWait != 30*time.Second || c.MaxAckPending != 1000 || c.MaxDeliver != -1 || c.PullMaxMessages != 100 ||
-		c.PullExpiry != 30*time.Second || c.Concurrency != 1 || c.AckSync || c.CloseTimeout != 30*time.Second {
+		c.PullExpiry != 10*time.Second || c.Concurrency != 1 || c.AckSync || c.CloseTimeout != 30*time.Second {
 		t.Errorf("subscriber defaults = %+v", c)
 	}
 	if c.NakDelay(1) != time.Second || c.NakDelay(100) != time.Minute {

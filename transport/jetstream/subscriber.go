@@ -209,6 +209,9 @@ type SubscriberStats struct {
 	Delivered uint64
 	// Acked and Nacked count how those were settled.
 	Acked, Nacked uint64
+	// MissedHeartbeats counts pull requests the server stopped reporting
+	// on (two idle heartbeats missed), each followed by a new pull.
+	MissedHeartbeats uint64
 }
 
 // Close stops all subscriptions gracefully: it stops fetching, naks messages

@@ -47,10 +47,14 @@ type subscription struct {
 
 	mu   sync.Mutex
 	iter jetstream.MessagesContext
+
+	// read's missed-heartbeat log state
+	missed       int
+	missedLogged time.Time
 }
 
 type subscriberCounters struct {
-	delivered, acked, nacked atomic.Uint64
+	delivered, acked, nacked, missedHeartbeats atomic.Uint64
 }
 
 func (s *subscription) init() {
@@ -127,6 +131,10 @@ func (s *subscription) read(ctx context.Context, iter jetstream.MessagesContext,
 				end = err
 				break
 			}
+			if errors.Is(err, jetstream.ErrNoHeartbeat) {
+				s.missedHeartbeat()
+				continue
+			}
 			if err != nil {
 				s.logger.Debug("JetStream fetch error", watermill.LogFields{"topic": s.topic, "err": err.Error()})
 				continue
@@ -163,6 +171,24 @@ func (s *subscription) read(ctx context.Context, iter jetstream.MessagesContext,
 		iter = nil
 	}
 }
+
+// missedHeartbeat counts a pull request the server did not report on for
+// two heartbeats; nats.go has already pulled again. It is logged at most
+// once per missedHeartbeatLogEvery, with the count since the last line.
+func (s *subscription) missedHeartbeat() {
+	s.stats.missedHeartbeats.Add(1)
+	s.missed++
+	if now := time.Now(); now.Sub(s.missedLogged) >= missedHeartbeatLogEvery {
+		s.logger.Info("No heartbeat from JetStream for the pending pull request; pulled again", watermill.LogFields{
+			"topic": s.topic, "missed": s.missed,
+		})
+		s.missed, s.missedLogged = 0, now
+	}
+}
+
+// missedHeartbeatLogEvery bounds the missed-heartbeat log lines of one
+// subscription (an unreachable consumer misses one every PullExpiry).
+const missedHeartbeatLogEvery = 30 * time.Second
 
 // handle hands one message out and settles it once it is Acked or Nacked.
 func (s *subscription) handle(ctx context.Context, jm jetstream.Msg) {
@@ -263,6 +289,8 @@ func (s *subscriptionSet) Stats() SubscriberStats {
 		Delivered: s.stats.delivered.Load(),
 		Acked:     s.stats.acked.Load(),
 		Nacked:    s.stats.nacked.Load(),
+
+		MissedHeartbeats: s.stats.missedHeartbeats.Load(),
 	}
 }
 

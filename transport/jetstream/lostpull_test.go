@@ -1,0 +1,177 @@
+package jetstream
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// dropProxy forwards NATS client connections to a server, dropping the
+// first `drop` publishes whose subject starts with prefix: the server never
+// sees them, while the client believes they were sent.
+type dropProxy struct {
+	url     string
+	prefix  string
+	drop    int64
+	dropped atomic.Int64
+}
+
+func newDropProxy(t testing.TB, serverURL, prefix string, drop int) *dropProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &dropProxy{url: "nats://" + ln.Addr().String(), prefix: prefix, drop: int64(drop)}
+	target := strings.TrimPrefix(serverURL, "nats://")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, client, server)
+			mu.Unlock()
+			wg.Add(2)
+			go func() { defer wg.Done(); _, _ = io.Copy(client, server); client.Close() }()
+			go func() { defer wg.Done(); p.forward(server, client); server.Close() }()
+		}
+	}()
+	return p
+}
+
+// forward copies the client's protocol to the server command by command.
+func (p *dropProxy) forward(server io.Writer, client io.Reader) {
+	r := bufio.NewReader(client)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return
+		}
+		out := line
+		if fields := strings.Fields(string(line)); len(fields) >= 3 && (fields[0] == "PUB" || fields[0] == "HPUB") {
+			size, err := strconv.Atoi(fields[len(fields)-1])
+			if err != nil {
+				return
+			}
+			payload := make([]byte, size+2) // and its CRLF
+			if _, err := io.ReadFull(r, payload); err != nil {
+				return
+			}
+			if strings.HasPrefix(fields[1], p.prefix) && p.dropped.Load() < p.drop {
+				p.dropped.Add(1)
+				continue
+			}
+			out = append(bytes.Clone(line), payload...)
+		}
+		if _, err := server.Write(out); err != nil {
+			return
+		}
+	}
+}
+
+// A pull request that never reaches the server leaves nats.go waiting for
+// messages the server does not know to send, until two idle heartbeats
+// (PullExpiry/2 each) are missed and it pulls again: 10 seconds by default.
+// With nats.go's 30 s expiry the consumer stalled for 30 seconds.
+func TestSubscriber_RecoversFromALostPullRequest(t *testing.T) {
+	srv := startTestServer(t)
+	js := newJS(t, connectTCP(t, srv))
+	_, subject := testStream(t, js)
+	px := newDropProxy(t, srv.ClientURL(), "$JS.API.CONSUMER.MSG.NEXT.", 1)
+
+	nc, err := Connect(px.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	sub, err := NewSubscriber(nc, SubscriberConfig{Durable: uniqueName("D")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Close() })
+	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the first pull request to be dropped", func() bool { return px.dropped.Load() == 1 })
+
+	publishN(t, srv, subject, 1)
+	published := time.Now()
+	m := receive(t, ch, 40*time.Second)
+	m.Ack()
+	took := time.Since(published)
+	t.Logf("delivered %s after the publish", took.Round(time.Millisecond))
+	if limit := DefaultPullExpiry + 3*time.Second; took > limit {
+		t.Errorf("the message waited %s for a new pull request, want at most %s", took, limit)
+	}
+	if st := sub.Stats(); st.MissedHeartbeats == 0 {
+		t.Errorf("stats = %+v, want the missed heartbeat counted", st)
+	}
+}
+
+// While every worker is busy nobody reads nats.go's buffer, which holds
+// exactly PullMaxMessages: heartbeats piling up in it would take the room
+// of the messages the server delivers next, and nats.go would drop those
+// (slow consumer) until AckWait redelivers them. With heartbeats at half
+// the pull expiry a pull request leaves at most one there. (With a
+// 500 ms heartbeat this test loses late0 and late1.)
+func TestSubscriber_BusyWorkersDoNotCrowdOutMessages(t *testing.T) {
+	srv := startTestServer(t)
+	js := newJS(t, connectTCP(t, srv))
+	_, subject := testStream(t, js)
+	publishN(t, srv, subject, 2)
+
+	sub := newSubscriber(t, srv, SubscriberConfig{Durable: uniqueName("D"), AckWait: time.Minute, PullMaxMessages: 4, PullExpiry: 4 * time.Second})
+	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The one worker holds the first message, the reader the second; the
+	// pull request still waits for two more, idle, sending heartbeats.
+	first := receive(t, ch, 5*time.Second)
+	time.Sleep(3 * time.Second)
+	pub := newPublisher(t, srv, PublisherConfig{})
+	for i := range 4 {
+		if err := pub.Publish(subject, newMsg(fmt.Sprint("late", i), "x", nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	first.Ack()
+	for i := range 5 {
+		m := receive(t, ch, 5*time.Second)
+		if i > 0 && m.UUID != fmt.Sprint("late", i-1) {
+			t.Fatalf("message %d is %s", i, m.UUID)
+		}
+		m.Ack()
+	}
+}

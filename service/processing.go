@@ -86,7 +86,7 @@ func (s *Service) addProcessing() error {
 	conc := s.cfg.ProcessConcurrency
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,
-		MaxAckPending: 4 * conc, PullMaxMessages: conc, Logger: wl,
+		PullMaxMessages: conc, Logger: wl,
 	})
 	if err != nil {
 		return err
@@ -225,7 +225,7 @@ func (s *Service) addDelivery(spec deliverySpec) (_ *delivery, err error) {
 	conc := 2 * s.cfg.SinkBatch
 	durable := "sink_" + name
 	d.sub, err = jst.NewSubscriber(s.nc, jst.SubscriberConfig{
-		Durable: durable, Stream: spec.stream, Concurrency: conc, MaxAckPending: 2 * conc,
+		Durable: durable, Stream: spec.stream, Concurrency: conc,
 		PullMaxMessages: conc, Logger: wlog.New(s.log),
 	})
 	if err != nil {

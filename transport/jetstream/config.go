@@ -47,10 +47,6 @@ const (
 	// DefaultAckWait is how long JetStream waits for an ack before redelivering.
 	DefaultAckWait = 30 * time.Second
 
-	// DefaultMaxAckPending bounds un-acked messages across all subscribers of
-	// one durable consumer.
-	DefaultMaxAckPending = 1000
-
 	// DefaultPullMaxMessages is how many messages a subscription buffers.
 	DefaultPullMaxMessages = 100
 
@@ -389,7 +385,12 @@ type SubscriberConfig struct {
 	AckWait time.Duration
 
 	// MaxAckPending bounds delivered-but-unacked messages across all
-	// subscribers of the consumer. Default: DefaultMaxAckPending (1000).
+	// subscribers of the consumer. One subscription holds at most
+	// PullMaxMessages + Concurrency; when the server may send it more,
+	// nats.go drops the excess after a reconnect (it forgets what its
+	// buffer still holds and pulls PullMaxMessages afresh), and the dropped
+	// messages wait for AckWait. Raise it only for a durable shared by
+	// several subscribers. Default: PullMaxMessages + Concurrency.
 	MaxAckPending int
 
 	// MaxDeliver bounds deliveries of one message; after that JetStream stops
@@ -439,9 +440,6 @@ func (c *SubscriberConfig) setDefaults() {
 	if c.AckWait == 0 {
 		c.AckWait = DefaultAckWait
 	}
-	if c.MaxAckPending == 0 {
-		c.MaxAckPending = DefaultMaxAckPending
-	}
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = -1
 	}
@@ -453,6 +451,9 @@ func (c *SubscriberConfig) setDefaults() {
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = 1
+	}
+	if c.MaxAckPending == 0 {
+		c.MaxAckPending = c.PullMaxMessages + c.Concurrency
 	}
 	if c.NakDelay == nil {
 		c.NakDelay = ExponentialNakDelay(time.Second, time.Minute)

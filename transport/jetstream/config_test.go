@@ -33,7 +33,7 @@ func TestDefaults_AreTheDocumentedOnes(t *testing.T) {
 
 	var c SubscriberConfig
 	c.setDefaults()
-	if c.AckWait != 30*time.Second || c.MaxAckPending != 1000 || c.MaxDeliver != -1 || c.PullMaxMessages != 100 ||
+	if c.AckWait != 30*time.Second || c.MaxAckPending != 101 || c.MaxDeliver != -1 || c.PullMaxMessages != 100 ||
 		c.PullExpiry != 10*time.Second || c.Concurrency != 1 || c.AckSync || c.CloseTimeout != 30*time.Second {
 		t.Errorf("subscriber defaults = %+v", c)
 	}

@@ -175,3 +175,64 @@ func TestSubscriber_BusyWorkersDoNotCrowdOutMessages(t *testing.T) {
 		m.Ack()
 	}
 }
+
+// After a reconnect nats.go forgets what its buffer still holds and pulls
+// PullMaxMessages afresh. Whatever the server sends beyond the buffer's
+// room is dropped (slow consumer) and waits for AckWait; the default
+// MaxAckPending, PullMaxMessages + Concurrency, bounds the server's
+// sending to what fits. missingAfterReconnect reports how many messages
+// were still missing 5 s after the reconnect.
+func missingAfterReconnect(t *testing.T, maxAckPending int) int {
+	dir := t.TempDir()
+	srv := startTestServer(t, func(c *ServerConfig) { c.DataDir = dir })
+	addr := strings.TrimPrefix(srv.ClientURL(), "nats://")
+	_, subject := testStream(t, newJS(t, connectTCP(t, srv)))
+	const n = 40
+	publishN(t, srv, subject, n)
+
+	nc := connectTCP(t, srv, WithReconnectBackoff(20*time.Millisecond, 100*time.Millisecond))
+	sub, err := NewSubscriber(nc, SubscriberConfig{
+		Durable: uniqueName("D"), AckWait: time.Minute, Concurrency: 1,
+		PullMaxMessages: 8, MaxAckPending: maxAckPending,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := receive(t, ch, 5*time.Second) // held: the reader waits, the buffer is full
+	time.Sleep(200 * time.Millisecond)
+
+	shutdown(t, srv)
+	startTestServer(t, func(c *ServerConfig) { c.DataDir = dir; c.ListenAddr = addr })
+	eventually(t, 10*time.Second, "reconnect", nc.IsConnected)
+	time.Sleep(200 * time.Millisecond)
+	first.Ack()
+
+	got := 1
+	deadline := time.After(5 * time.Second)
+	for got < n {
+		select {
+		case m := <-ch:
+			m.Ack()
+			got++
+		case <-deadline:
+			return n - got
+		}
+	}
+	return 0
+}
+
+// With MaxAckPending 100 instead of the default, 20 of 200 messages were
+// missing over five such reconnects (nats.go picks the reconnect or the
+// buffered message first at random).
+func TestSubscriber_ReconnectDoesNotOverflowTheBuffer(t *testing.T) {
+	for i := range 5 {
+		if missing := missingAfterReconnect(t, 0); missing != 0 {
+			t.Fatalf("run %d: %d messages missing 5 s after the reconnect (dropped, waiting for AckWait)", i, missing)
+		}
+	}
+}

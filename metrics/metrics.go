@@ -41,6 +41,8 @@ type Metrics struct {
 
 	sinkDelivered, sinkRejected, sinkRetried, sinkErrors *prometheus.CounterVec
 	sinkWriteDuration                                    *prometheus.HistogramVec
+
+	natsAsyncErrors *prometheus.CounterVec
 }
 
 // New returns the metrics on a fresh registry, with the Go runtime and
@@ -78,6 +80,8 @@ func New() *Metrics {
 		sinkRetried:       f("sink_retried_total", "Samples or events handed back for retry because their batch failed.", "route", "sink"),
 		sinkErrors:        f("sink_errors_total", "Batch writes that failed (the whole batch, or some items rejected).", "route", "sink"),
 		sinkWriteDuration: h("sink_write_duration_seconds", "Time a sink took to write one batch.", "route", "sink"),
+
+		natsAsyncErrors: f("nats_async_errors_total", "Errors nats.go reported asynchronously, by kind: slow_consumer (a subscription dropped messages; JetStream redelivers them after AckWait), other.", "kind"),
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -87,6 +91,16 @@ func New() *Metrics {
 // collector that fails (a JetStream timeout) does not fail the scrape.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, Registry: m.Registry})
+}
+
+// NATSAsyncError counts an error nats.go reported asynchronously:
+// slowConsumer when a subscription dropped messages.
+func (m *Metrics) NATSAsyncError(slowConsumer bool) {
+	kind := "other"
+	if slowConsumer {
+		kind = "slow_consumer"
+	}
+	m.natsAsyncErrors.WithLabelValues(kind).Inc()
 }
 
 // Produced counts one sample (kind "sample") or event ("event") named name

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"meterflow/internal/testenv"
+	"meterflow/metrics"
 )
 
 // A subscription on the service's connection that drops messages as a
@@ -42,6 +43,9 @@ func TestNATSAsyncErrorsAreLogged(t *testing.T) {
 		out := logs.String()
 		if strings.Contains(out, "NATS asynchronous error") && strings.Contains(out, "slow consumer") &&
 			strings.Contains(out, "subject="+subject) {
+			if n := slowConsumerCount(t, e.svc); n < 1 {
+				t.Fatalf("meterflow_nats_async_errors_total{kind=\"slow_consumer\"} = %v, want at least 1", n)
+			}
 			return
 		}
 		if time.Now().After(deadline) {
@@ -49,4 +53,25 @@ func TestNATSAsyncErrorsAreLogged(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// slowConsumerCount reads meterflow_nats_async_errors_total{kind="slow_consumer"}.
+func slowConsumerCount(t *testing.T, svc *Service) float64 {
+	mfs, err := svc.Metrics().Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != metrics.Namespace+"_nats_async_errors_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" && l.GetValue() == "slow_consumer" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -329,15 +329,17 @@ func jetStreamUnavailable(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10008
 }
 
-// natsAsyncError logs what nats.go reports asynchronously: above all a
-// subscription dropping messages as a slow consumer, which JetStream then
-// redelivers only after AckWait, a stall that would otherwise go unexplained.
+// natsAsyncError logs and counts what nats.go reports asynchronously: above
+// all a subscription dropping messages as a slow consumer, which JetStream
+// then redelivers only after AckWait, a stall that would otherwise go
+// unexplained.
 func (s *Service) natsAsyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
 	subject := ""
 	if sub != nil {
 		subject = sub.Subject
 	}
 	s.log.Warn("NATS asynchronous error", "error", err, "subject", subject)
+	s.metrics.NATSAsyncError(errors.Is(err, nats.ErrSlowConsumer))
 }
 
 func (s *Service) connectNATS() error {

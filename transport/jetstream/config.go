@@ -50,17 +50,12 @@ const (
 	// DefaultPullMaxMessages is how many messages a subscription buffers.
 	DefaultPullMaxMessages = 100
 
-	// DefaultPullExpiry is the lifetime of one pull request. The server
-	// reports an idle request with a heartbeat every PullExpiry/2, and two
-	// missed heartbeats make nats.go pull again: a pull request lost on the
-	// way (the server holds none while the client counts on one; nats.go
-	// issue 1622) stalls a consumer for PullExpiry. At 30 s that stall
-	// showed in the sink outage test; 10 s costs an idle consumer one
-	// small request every 10 s. Shorter heartbeats than PullExpiry/2 are
-	// not offered: while every worker is busy nobody reads nats.go's
-	// buffer of PullMaxMessages, heartbeats piling up there take the room
-	// of the messages that follow, and nats.go drops those (slow consumer)
-	// until AckWait redelivers them.
+	// DefaultPullExpiry is the lifetime of one pull request. A Subscriber's
+	// pull requests ask for an idle heartbeat every PullExpiry/4 (from 2 s
+	// up): a request lost on the way is noticed after two missed ones and
+	// asked again, 5 s by default (nats.go's own iterator took PullExpiry,
+	// 30 s, and stalled the consumer meanwhile; nats.go issue 1622). An
+	// idle consumer costs one small request per PullExpiry.
 	DefaultPullExpiry = 10 * time.Second
 )
 
@@ -385,12 +380,10 @@ type SubscriberConfig struct {
 	AckWait time.Duration
 
 	// MaxAckPending bounds delivered-but-unacked messages across all
-	// subscribers of the consumer. One subscription holds at most
-	// PullMaxMessages + Concurrency; when the server may send it more,
-	// nats.go drops the excess after a reconnect (it forgets what its
-	// buffer still holds and pulls PullMaxMessages afresh), and the dropped
-	// messages wait for AckWait. Raise it only for a durable shared by
-	// several subscribers. Default: PullMaxMessages + Concurrency.
+	// subscribers of the consumer. One subscription never holds more than
+	// PullMaxMessages + Concurrency (+1 on its way to a worker), so more
+	// only matters for a durable several subscribers share.
+	// Default: PullMaxMessages + Concurrency.
 	MaxAckPending int
 
 	// MaxDeliver bounds deliveries of one message; after that JetStream stops
@@ -403,9 +396,11 @@ type SubscriberConfig struct {
 	// Acked nor Nacked (ack timeout). Default: none (AckWait every time).
 	BackOff []time.Duration
 
-	// PullMaxMessages is how many messages a subscription buffers locally.
-	// Buffered messages already count against AckWait: keep PullMaxMessages
-	// times the handling time per message (divided by Concurrency) well under
+	// PullMaxMessages is how many messages a subscription buffers locally:
+	// its pull requests ask for no more than the buffer's free room, so
+	// whatever the server sends has a place (see fetchIter). Buffered
+	// messages already count against AckWait: keep PullMaxMessages times
+	// the handling time per message (divided by Concurrency) well under
 	// AckWait, or buffered messages are redelivered elsewhere while waiting.
 	// Default: DefaultPullMaxMessages (100).
 	PullMaxMessages int

@@ -3,6 +3,7 @@ package jetstream
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -138,12 +139,11 @@ func TestSubscriber_RecoversFromALostPullRequest(t *testing.T) {
 	}
 }
 
-// While every worker is busy nobody reads nats.go's buffer, which holds
-// exactly PullMaxMessages: heartbeats piling up in it would take the room
-// of the messages the server delivers next, and nats.go would drop those
-// (slow consumer) until AckWait redelivers them. With heartbeats at half
-// the pull expiry a pull request leaves at most one there. (With a
-// 500 ms heartbeat this test loses late0 and late1.)
+// While every worker is busy nobody reads the subscription's buffer. In
+// nats.go's iterator, which holds exactly PullMaxMessages with status
+// messages, idle heartbeats piled up there and took the room of the
+// messages the server delivered next, which it dropped (slow consumer)
+// until AckWait: with a 500 ms heartbeat this test lost late0 and late1.
 func TestSubscriber_BusyWorkersDoNotCrowdOutMessages(t *testing.T) {
 	srv := startTestServer(t)
 	js := newJS(t, connectTCP(t, srv))
@@ -176,12 +176,11 @@ func TestSubscriber_BusyWorkersDoNotCrowdOutMessages(t *testing.T) {
 	}
 }
 
-// After a reconnect nats.go forgets what its buffer still holds and pulls
-// PullMaxMessages afresh. Whatever the server sends beyond the buffer's
-// room is dropped (slow consumer) and waits for AckWait; the default
-// MaxAckPending, PullMaxMessages + Concurrency, bounds the server's
-// sending to what fits. missingAfterReconnect reports how many messages
-// were still missing 5 s after the reconnect.
+// After a reconnect nats.go's iterator forgot what its buffer still held
+// and pulled PullMaxMessages afresh; what the server sent beyond the
+// buffer's room was dropped (slow consumer) and waited for AckWait.
+// missingAfterReconnect reports how many messages were still missing 5 s
+// after the reconnect, with the worker busy and the buffer full before it.
 func missingAfterReconnect(t *testing.T, maxAckPending int) int {
 	dir := t.TempDir()
 	srv := startTestServer(t, func(c *ServerConfig) { c.DataDir = dir })
@@ -226,13 +225,50 @@ func missingAfterReconnect(t *testing.T, maxAckPending int) int {
 	return 0
 }
 
-// With MaxAckPending 100 instead of the default, 20 of 200 messages were
-// missing over five such reconnects (nats.go picks the reconnect or the
-// buffered message first at random).
+// MaxAckPending 100 lets the server send far more than the buffer of 8
+// holds: with nats.go's iterator 20 of 200 messages were missing over five
+// such reconnects; each fetch asks only for the room it has.
 func TestSubscriber_ReconnectDoesNotOverflowTheBuffer(t *testing.T) {
 	for i := range 5 {
-		if missing := missingAfterReconnect(t, 0); missing != 0 {
+		if missing := missingAfterReconnect(t, 100); missing != 0 {
 			t.Fatalf("run %d: %d messages missing 5 s after the reconnect (dropped, waiting for AckWait)", i, missing)
+		}
+	}
+}
+
+// A consumer deleted under a subscription is created again, and the
+// subscription goes on.
+func TestSubscriber_RecreatesADeletedConsumer(t *testing.T) {
+	srv := startTestServer(t)
+	js := newJS(t, connectTCP(t, srv))
+	stream, subject := testStream(t, js)
+	publishN(t, srv, subject, 1)
+
+	durable := uniqueName("D")
+	sub := newSubscriber(t, srv, SubscriberConfig{Durable: durable})
+	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receive(t, ch, 5*time.Second).Ack()
+	if err := js.DeleteConsumer(context.Background(), stream, durable); err != nil {
+		t.Fatal(err)
+	}
+	pub := newPublisher(t, srv, PublisherConfig{})
+	if err := pub.Publish(subject, newMsg("after", "x", nil)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case m := <-ch:
+			m.Ack() // the new consumer starts over: m0 comes again first
+			if m.UUID == "after" {
+				consumerInfo(t, js, stream, durable)
+				return
+			}
+		case <-deadline:
+			t.Fatal("no message after the consumer was deleted")
 		}
 	}
 }

@@ -167,10 +167,7 @@ func (s *Subscriber) consumer(ctx context.Context, topic string) (jetstream.Cons
 }
 
 func (s *Subscriber) messages(cons jetstream.Consumer) (jetstream.MessagesContext, error) {
-	return cons.Messages(
-		jetstream.PullMaxMessages(s.cfg.PullMaxMessages),
-		jetstream.PullExpiry(s.cfg.PullExpiry),
-	)
+	return newFetchIter(cons, s.cfg.PullMaxMessages, s.cfg.PullExpiry), nil
 }
 
 func (s *Subscriber) ack(jm jetstream.Msg) {

@@ -173,21 +173,21 @@ func (s *subscription) read(ctx context.Context, iter jetstream.MessagesContext,
 }
 
 // missedHeartbeat counts a pull request the server did not report on for
-// two heartbeats; nats.go has already pulled again. It is logged at most
+// two heartbeats; a new pull request is on its way. It is logged at most
 // once per missedHeartbeatLogEvery, with the count since the last line.
 func (s *subscription) missedHeartbeat() {
 	s.stats.missedHeartbeats.Add(1)
 	s.missed++
 	if now := time.Now(); now.Sub(s.missedLogged) >= missedHeartbeatLogEvery {
 		s.logger.Info("No heartbeat from JetStream for the pending pull request; pulled again", watermill.LogFields{
-			"topic": s.topic, "missed": s.missed,
+			"missed": s.missed,
 		})
 		s.missed, s.missedLogged = 0, now
 	}
 }
 
 // missedHeartbeatLogEvery bounds the missed-heartbeat log lines of one
-// subscription (an unreachable consumer misses one every PullExpiry).
+// subscription (an unreachable consumer misses one every PullExpiry/2).
 const missedHeartbeatLogEvery = 30 * time.Second
 
 // handle hands one message out and settles it once it is Acked or Nacked.

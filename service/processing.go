@@ -27,11 +27,6 @@ const (
 	EtcEventPipeline = "/etc/ceilometer/event_pipeline.yaml"
 )
 
-// sharedWindow is how many meterflow processes may share a durable
-// consumer (process, a sink's, a route's) at full speed: its MaxAckPending
-// is that many times what one subscription holds (buffer + workers).
-const sharedWindow = 4
-
 // LoadDefinitions loads what the processing route needs: the converter and
 // both pipelines. Every error names its file (and line, field).
 func LoadDefinitions(cfg Config) (*routes.Definitions, error) {
@@ -91,7 +86,9 @@ func (s *Service) addProcessing() error {
 	conc := s.cfg.ProcessConcurrency
 	sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: ProcessDurable, Stream: StreamNotifications, Concurrency: conc,
-		PullMaxMessages: conc, MaxAckPending: sharedWindow * 2 * conc, Logger: wl,
+		// twice what one process holds (buffer + workers): room for a
+		// second process sharing the durable
+		PullMaxMessages: conc, MaxAckPending: 2 * (conc + conc), Logger: wl,
 	})
 	if err != nil {
 		return err
@@ -231,7 +228,9 @@ func (s *Service) addDelivery(spec deliverySpec) (_ *delivery, err error) {
 	durable := "sink_" + name
 	d.sub, err = jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 		Durable: durable, Stream: spec.stream, Concurrency: conc,
-		PullMaxMessages: conc, MaxAckPending: sharedWindow * 2 * conc, Logger: wlog.New(s.log),
+		// what one process holds: messages waiting out a nak delay count
+		// against it, so a dead backend sees fewer, slower attempts
+		PullMaxMessages: conc, Logger: wlog.New(s.log),
 	})
 	if err != nil {
 		return nil, err

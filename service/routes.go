@@ -38,7 +38,7 @@ func (s *Service) newRegistrar() *routes.Registrar {
 		Log: func(durable string, concurrency int) (message.Subscriber, error) {
 			sub, err := jst.NewSubscriber(s.nc, jst.SubscriberConfig{
 				Durable: durable, Stream: StreamNotifications, Concurrency: concurrency,
-				MaxAckPending: sharedWindow * (jst.DefaultPullMaxMessages + concurrency), Logger: wlog.New(s.log),
+				MaxAckPending: 2 * (jst.DefaultPullMaxMessages + concurrency), Logger: wlog.New(s.log),
 			})
 			if err != nil {
 				return nil, err

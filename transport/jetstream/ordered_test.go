@@ -126,8 +126,11 @@ func TestOrderedSubscriber_DoesNotDisturbDurableConsumers(t *testing.T) {
 		receive(t, liveCh, 5*time.Second).Ack()
 	}
 	held := receive(t, liveCh, 5*time.Second)
-	eventually(t, 5*time.Second, "ack floor at 4", func() bool {
-		return consumerInfo(t, js, stream, durable).AckFloor.Stream == 4
+	// The live subscription holds the 5th message and fetches the 6th
+	// (MaxAckPending 2 by default) and no more: wait for that to settle.
+	eventually(t, 5*time.Second, "ack floor at 4, two messages awaiting ack", func() bool {
+		info := consumerInfo(t, js, stream, durable)
+		return info.AckFloor.Stream == 4 && info.NumAckPending == 2
 	})
 	before := consumerInfo(t, js, stream, durable)
 

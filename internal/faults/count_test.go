@@ -222,25 +222,35 @@ func distinct(want map[string]bool, got map[string]int) int {
 // drained reports whether every durable consumer of the streams has
 // nothing pending and nothing awaiting an ack; it describes what is left.
 func drained(js jetstream.JetStream, streams ...string) (bool, string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	var left []string
 	for _, name := range streams {
-		s, err := js.Stream(ctx, name)
+		infos, err := consumers(js, name)
 		if err != nil {
 			return false, name + ": " + err.Error()
 		}
-		lister := s.ListConsumers(ctx)
-		for ci := range lister.Info() {
+		for _, ci := range infos {
 			if ci.NumPending != 0 || ci.NumAckPending != 0 {
 				left = append(left, name+"/"+ci.Name+": pending "+itoa(ci.NumPending)+" ack pending "+itoa(uint64(ci.NumAckPending)))
 			}
 		}
-		if err := lister.Err(); err != nil {
-			return false, name + ": " + err.Error()
-		}
 	}
 	return len(left) == 0, strings.Join(left, "; ")
+}
+
+// consumers returns what the server holds for each consumer of stream.
+func consumers(js jetstream.JetStream, stream string) ([]*jetstream.ConsumerInfo, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	lister := s.ListConsumers(ctx)
+	var infos []*jetstream.ConsumerInfo
+	for ci := range lister.Info() {
+		infos = append(infos, ci)
+	}
+	return infos, lister.Err()
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

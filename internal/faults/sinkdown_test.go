@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -178,14 +177,12 @@ func TestSinkBackendDownForMinutes(t *testing.T) {
 // contains part: what the server holds for them, to tell a message lost
 // on its way to meterflow from one meterflow holds.
 func consumerState(js jetstream.JetStream, stream, part string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, stream)
+	infos, err := consumers(js, stream)
 	if err != nil {
 		return fmt.Sprintf("stream %s: %v", stream, err)
 	}
 	var out []string
-	for ci := range st.ListConsumers(ctx).Info() {
+	for _, ci := range infos {
 		if !strings.Contains(ci.Name, part) {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -26,12 +27,16 @@ import (
 // Here each Fetch has its own inbox and buffer, and reserves its batch in
 // ours: a message always has room, whatever the server sends, and a fetch
 // that ends (complete, expired, heartbeat missed, reconnect) gives back
-// what it did not receive. Two fetches may be in flight so that the next
-// one is on its way while the first is still arriving.
+// what it did not receive. Two fetches may be in flight, so that the next
+// one is on its way while the first is still arriving, unless messages are
+// handled one at a time (serial): the server spreads messages over a
+// consumer's waiting requests in turn, so two requests receive them out of
+// order, which only a single worker would notice.
 type fetchIter struct {
 	cons      jetstream.Consumer
 	capacity  int // PullMaxMessages
 	threshold int // free room that warrants a new fetch
+	serial    bool
 	expiry    time.Duration
 	heartbeat time.Duration
 
@@ -43,21 +48,23 @@ type fetchIter struct {
 	wake chan struct{} // room was freed
 	done chan struct{} // no fetch runs or will run; buf gets nothing more
 
-	mu       sync.Mutex
-	reserved int   // asked for by fetches in flight, not yet received
-	end      error // why the iterator ended by itself (terminal error)
-	stopped  bool  // Stop: buffered messages are discarded
+	reserved atomic.Int64 // asked for by fetches in flight, not yet received
+	stopped  atomic.Bool  // Stop: buffered messages are discarded
 	fetches  sync.WaitGroup
+
+	mu  sync.Mutex
+	end error // why the iterator ended by itself (terminal error)
 }
 
 var _ jetstream.MessagesContext = (*fetchIter)(nil)
 
-func newFetchIter(cons jetstream.Consumer, capacity int, expiry time.Duration) *fetchIter {
+func newFetchIter(cons jetstream.Consumer, capacity int, expiry time.Duration, serial bool) *fetchIter {
 	ctx, cancel := context.WithCancel(context.Background())
 	it := &fetchIter{
 		cons:      cons,
 		capacity:  capacity,
 		threshold: (capacity + 1) / 2,
+		serial:    serial,
 		expiry:    expiry,
 		ctx:       ctx,
 		cancel:    cancel,
@@ -82,10 +89,9 @@ func (it *fetchIter) pump() {
 		close(it.done)
 	}()
 	retry := 50 * time.Millisecond
+	var prev chan struct{} // the last fetch's forward, done when closed
 	for {
-		it.mu.Lock()
-		free := it.capacity - it.reserved - len(it.buf)
-		it.mu.Unlock()
+		free := it.capacity - int(it.reserved.Load()) - len(it.buf)
 		if free < it.threshold {
 			select {
 			case <-it.wake:
@@ -94,12 +100,19 @@ func (it *fetchIter) pump() {
 				return
 			}
 		}
+		if it.serial && prev != nil {
+			select {
+			case <-prev:
+				prev = nil
+				continue // the room it left
+			case <-it.ctx.Done():
+				return
+			}
+		}
 		if it.ctx.Err() != nil {
 			return
 		}
-		it.mu.Lock()
-		it.reserved += free
-		it.mu.Unlock()
+		it.reserved.Add(int64(free))
 		fctx, fcancel := context.WithTimeout(it.ctx, it.expiry)
 		opts := []jetstream.FetchOpt{jetstream.FetchContext(fctx)}
 		if it.heartbeat > 0 {
@@ -122,19 +135,26 @@ func (it *fetchIter) pump() {
 		}
 		retry = 50 * time.Millisecond
 		it.fetches.Add(1)
-		go it.forward(batch, free, fcancel)
+		mine := make(chan struct{})
+		go it.forward(batch, free, fcancel, prev, mine)
+		prev = mine
 	}
 }
 
-// forward moves one fetch's messages into buf, where room was reserved.
-func (it *fetchIter) forward(batch jetstream.MessageBatch, n int, cancel context.CancelFunc) {
+// forward moves one fetch's messages into buf, where room was reserved,
+// after the previous fetch's (prev) are all in.
+func (it *fetchIter) forward(batch jetstream.MessageBatch, n int, cancel context.CancelFunc, prev <-chan struct{}, done chan<- struct{}) {
 	defer it.fetches.Done()
+	defer close(done)
 	defer cancel()
+	if prev != nil {
+		<-prev
+	}
 	got := 0
 	for m := range batch.Messages() {
 		it.buf <- m // never blocks: reserved
 		got++
-		it.giveBack(1)
+		it.reserved.Add(-1) // now in buf: the free room is the same
 	}
 	it.giveBack(n - got)
 	if err := batch.Error(); err != nil && it.ctx.Err() == nil &&
@@ -148,13 +168,8 @@ func (it *fetchIter) giveBack(n int) {
 	if n == 0 {
 		return
 	}
-	it.mu.Lock()
-	it.reserved -= n
-	it.mu.Unlock()
-	select {
-	case it.wake <- struct{}{}:
-	default:
-	}
+	it.reserved.Add(int64(-n))
+	it.wakePump()
 }
 
 // terminal ends the iterator on errors a new fetch cannot cure (the
@@ -186,39 +201,32 @@ func (it *fetchIter) terminal(err error) bool {
 // the iterator ended and buf is empty it returns ErrMsgIteratorClosed,
 // joined with ErrConnectionClosed when that is why.
 func (it *fetchIter) Next(...jetstream.NextOpt) (jetstream.Msg, error) {
-	for {
-		if it.isStopped() {
-			return nil, jetstream.ErrMsgIteratorClosed
-		}
-		select {
-		case m := <-it.buf:
-			it.wakePump()
-			return m, nil
-		default:
-		}
-		select {
-		case m := <-it.buf:
-			it.wakePump()
-			return m, nil
-		case err := <-it.errs:
-			return nil, err
-		case <-it.done:
-			select {
-			case m := <-it.buf:
-				if !it.isStopped() {
-					return m, nil
-				}
-			default:
-			}
-			it.mu.Lock()
-			end := it.end
-			it.mu.Unlock()
-			if errors.Is(end, nats.ErrConnectionClosed) || errors.Is(end, jetstream.ErrConnectionClosed) {
-				return nil, fmt.Errorf("%w: %w", jetstream.ErrMsgIteratorClosed, jetstream.ErrConnectionClosed)
-			}
-			return nil, jetstream.ErrMsgIteratorClosed
-		}
+	if it.stopped.Load() {
+		return nil, jetstream.ErrMsgIteratorClosed
 	}
+	select {
+	case m := <-it.buf:
+		it.wakePump()
+		return m, nil
+	case err := <-it.errs:
+		return nil, err
+	case <-it.done:
+	}
+	// ended: what is still buffered comes first, unless stopped
+	select {
+	case m := <-it.buf:
+		if !it.stopped.Load() {
+			return m, nil
+		}
+	default:
+	}
+	it.mu.Lock()
+	end := it.end
+	it.mu.Unlock()
+	if errors.Is(end, nats.ErrConnectionClosed) || errors.Is(end, jetstream.ErrConnectionClosed) {
+		return nil, fmt.Errorf("%w: %w", jetstream.ErrMsgIteratorClosed, jetstream.ErrConnectionClosed)
+	}
+	return nil, jetstream.ErrMsgIteratorClosed
 }
 
 func (it *fetchIter) wakePump() {
@@ -228,18 +236,10 @@ func (it *fetchIter) wakePump() {
 	}
 }
 
-func (it *fetchIter) isStopped() bool {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	return it.stopped
-}
-
 // Stop ends the iterator and discards what it buffered (JetStream
 // redelivers it after AckWait).
 func (it *fetchIter) Stop() {
-	it.mu.Lock()
-	it.stopped = true
-	it.mu.Unlock()
+	it.stopped.Store(true)
 	it.cancel()
 }
 

@@ -84,10 +84,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	if err != nil {
 		return nil, err
 	}
-	iter, err := s.messages(cons)
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: consume %s: %w", s.cfg.Durable, err)
-	}
+	iter := s.messages(cons)
 
 	sub := &subscription{
 		topic:        topic,
@@ -100,7 +97,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 			if err != nil {
 				return nil, err
 			}
-			return s.messages(cons)
+			return s.messages(cons), nil
 		},
 		ack:     s.ack,
 		nack:    s.nack,
@@ -166,8 +163,8 @@ func (s *Subscriber) consumer(ctx context.Context, topic string) (jetstream.Cons
 	return cons, nil
 }
 
-func (s *Subscriber) messages(cons jetstream.Consumer) (jetstream.MessagesContext, error) {
-	return newFetchIter(cons, s.cfg.PullMaxMessages, s.cfg.PullExpiry), nil
+func (s *Subscriber) messages(cons jetstream.Consumer) jetstream.MessagesContext {
+	return newFetchIter(cons, s.cfg.PullMaxMessages, s.cfg.PullExpiry, s.cfg.Concurrency == 1)
 }
 
 func (s *Subscriber) ack(jm jetstream.Msg) {

@@ -89,7 +89,7 @@ func (it *fetchIter) pump() {
 		close(it.done)
 	}()
 	retry := 50 * time.Millisecond
-	var prev chan struct{} // the last fetch's forward, done when closed
+	var prev chan struct{} // serial: the fetch in flight, done when closed
 	for {
 		free := it.capacity - int(it.reserved.Load()) - len(it.buf)
 		if free < it.threshold {
@@ -135,21 +135,26 @@ func (it *fetchIter) pump() {
 		}
 		retry = 50 * time.Millisecond
 		it.fetches.Add(1)
-		mine := make(chan struct{})
-		go it.forward(batch, free, fcancel, prev, mine)
-		prev = mine
+		var mine chan struct{}
+		if it.serial {
+			mine = make(chan struct{})
+			prev = mine
+		}
+		go it.forward(batch, free, fcancel, mine)
 	}
 }
 
 // forward moves one fetch's messages into buf, where room was reserved,
-// after the previous fetch's (prev) are all in.
-func (it *fetchIter) forward(batch jetstream.MessageBatch, n int, cancel context.CancelFunc, prev <-chan struct{}, done chan<- struct{}) {
+// as they arrive, and closes done (if set) when the fetch ended. Fetches
+// in flight together forward side by side: a fetch that received part of
+// its batch stays open until its expiry, and the messages of the next one
+// must not wait for that.
+func (it *fetchIter) forward(batch jetstream.MessageBatch, n int, cancel context.CancelFunc, done chan<- struct{}) {
 	defer it.fetches.Done()
-	defer close(done)
-	defer cancel()
-	if prev != nil {
-		<-prev
+	if done != nil {
+		defer close(done)
 	}
+	defer cancel()
 	got := 0
 	for m := range batch.Messages() {
 		it.buf <- m // never blocks: reserved

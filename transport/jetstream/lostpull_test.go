@@ -272,3 +272,44 @@ func TestSubscriber_RecreatesADeletedConsumer(t *testing.T) {
 		}
 	}
 }
+
+// The server hands a consumer's messages to its waiting pull requests in
+// turn. A fetch that received part of its batch stays open until its
+// expiry; the messages of the fetch after it must not wait for that (they
+// did: up to PullExpiry, 10 s by default, for every other message at a low
+// rate).
+func TestSubscriber_TrickleIsNotHeldBehindAnOpenFetch(t *testing.T) {
+	srv := startTestServer(t)
+	js := newJS(t, connectTCP(t, srv))
+	_, subject := testStream(t, js)
+
+	sub := newSubscriber(t, srv, SubscriberConfig{Durable: uniqueName("D"), AckWait: time.Minute,
+		Concurrency: 4, PullMaxMessages: 16, PullExpiry: 10 * time.Second})
+	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A burst fills part of the first fetch's batch (9 of 16); once the
+	// workers took them, the room warrants a second fetch.
+	pub := newPublisher(t, srv, PublisherConfig{})
+	for i := range 9 {
+		if err := pub.Publish(subject, newMsg(fmt.Sprint("burst", i), "x", nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 9 {
+		receive(t, ch, 5*time.Second).Ack()
+	}
+	time.Sleep(300 * time.Millisecond) // both fetches wait at the server
+	for i := range 6 {
+		sent := time.Now()
+		if err := pub.Publish(subject, newMsg(fmt.Sprint("m", i), "x", nil)); err != nil {
+			t.Fatal(err)
+		}
+		m := receive(t, ch, 5*time.Second)
+		if d := time.Since(sent); d > time.Second {
+			t.Errorf("message %d (%s) arrived after %s", i, m.UUID, d.Round(time.Millisecond))
+		}
+		m.Ack()
+	}
+}

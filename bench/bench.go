@@ -154,8 +154,10 @@ func (p Phase) CPUPer1000() float64 {
 // Result is one benchmark run.
 type Result struct {
 	N int
-	// Raw, Bridge, Whole and Replay drain N notifications each.
-	Raw, Bridge, Whole, Replay Phase
+	// Raw, Storage, Bridge, Whole and Replay drain N notifications each.
+	// Storage is the storage floor: the design's least work per
+	// notification (see storageFloor), without meterflow's code.
+	Raw, Storage, Bridge, Whole, Replay Phase
 	// Latency is the fixed-rate phase.
 	Latency Latency
 	// Floor is the same fixed-rate load into a bare consumer.
@@ -214,7 +216,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	if err := b.writePipelines(); err != nil {
 		return nil, err
 	}
-	queues := map[string][]string{b.twin(): b.priorities}
+	queues := map[string][]string{b.twin(): b.priorities, b.storageQueue(): b.priorities}
 	for _, p := range b.priorities {
 		queues[b.queue(p)] = []string{p}
 	}
@@ -237,6 +239,13 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	b.progress("publishing %d notifications at %d/s into a bare consumer (the latency floor)", cfg.LatencyN, cfg.Rate)
 	if res.Floor, err = b.floor(ctx, uniqueBodies(corpus, cfg.LatencyN, "f"+b.id+"-"), cfg.Rate); err != nil {
 		return nil, fmt.Errorf("latency floor: %w", err)
+	}
+	b.progress("draining a third copy with the storage floor (no meterflow code)")
+	if res.Storage, err = measure(ctx, "storage floor", b.storageFloor); err != nil {
+		return nil, err
+	}
+	if err := b.deleteQueues(b.storageQueue()); err != nil {
+		return nil, err
 	}
 	b.progress("draining the queues with the bridge alone (meterflow run --bridge-only)")
 	if res.Bridge, err = b.bridge(ctx); err != nil {

@@ -216,7 +216,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	if err := b.writePipelines(); err != nil {
 		return nil, err
 	}
-	queues := map[string][]string{b.twin(): b.priorities, b.storageQueue(): b.priorities}
+	queues := map[string][]string{b.twin(): b.priorities}
 	for _, p := range b.priorities {
 		queues[b.queue(p)] = []string{p}
 	}
@@ -240,16 +240,26 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	if res.Floor, err = b.floor(ctx, uniqueBodies(corpus, cfg.LatencyN, "f"+b.id+"-"), cfg.Rate); err != nil {
 		return nil, fmt.Errorf("latency floor: %w", err)
 	}
-	b.progress("draining a third copy with the storage floor (no meterflow code)")
+	b.progress("draining the queues with the bridge alone (meterflow run --bridge-only)")
+	if res.Bridge, err = b.bridge(ctx); err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
+	}
+
+	// The storage floor drains as the whole path will: N notifications
+	// in RabbitMQ, nothing else queued.
+	b.progress("preloading %d fresh notifications into %s", cfg.N, b.storageQueue())
+	if err := b.declareQueues(b.storageTopic(), map[string][]string{b.storageQueue(): b.priorities}); err != nil {
+		return nil, err
+	}
+	if err := b.publish(ctx, b.storageTopic(), uniqueBodies(corpus, cfg.N, "s"+b.id+"-")); err != nil {
+		return nil, err
+	}
+	b.progress("draining them with the storage floor (no meterflow code)")
 	if res.Storage, err = measure(ctx, "storage floor", b.storageFloor); err != nil {
 		return nil, err
 	}
 	if err := b.deleteQueues(b.storageQueue()); err != nil {
 		return nil, err
-	}
-	b.progress("draining the queues with the bridge alone (meterflow run --bridge-only)")
-	if res.Bridge, err = b.bridge(ctx); err != nil {
-		return nil, fmt.Errorf("bridge: %w", err)
 	}
 
 	second := uniqueBodies(corpus, cfg.N, "w"+b.id+"-")

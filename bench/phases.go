@@ -13,7 +13,6 @@ import (
 
 	"meterflow/replay"
 	"meterflow/service"
-	jst "meterflow/transport/jetstream"
 )
 
 // raw drains the twin with a bare amqp091 consumer in this process.
@@ -188,16 +187,11 @@ func (b *run) replay(ctx context.Context, p *Phase) error {
 	if err != nil {
 		return err
 	}
-	srv, err := jst.StartServer(jst.ServerConfig{DataDir: filepath.Join(b.dir, "bridge"), ListenAddr: "127.0.0.1:0"})
+	nc, stop, err := b.embedded("bridge")
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown(context.Background())
-	nc, err := srv.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
+	defer stop()
 	f, err := os.Create(filepath.Join(b.dir, "replay.jsonl"))
 	if err != nil {
 		return err

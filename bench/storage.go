@@ -28,6 +28,23 @@ const (
 func (b *run) storageQueue() string { return b.prefix + ".storage" }
 func (b *run) storageTopic() string { return b.topic + "_storage" }
 
+// embedded starts an embedded JetStream storing in dir (under the run's
+// temp dir) and connects to it in-process; stop closes both.
+func (b *run) embedded(dir string) (nc *nats.Conn, stop func(), err error) {
+	srv, err := jst.StartServer(jst.ServerConfig{DataDir: filepath.Join(b.dir, dir), ListenAddr: "127.0.0.1:0"})
+	if err != nil {
+		return nil, nil, err
+	}
+	if nc, err = srv.Connect(); err != nil {
+		_ = srv.Shutdown(context.Background())
+		return nil, nil, err
+	}
+	return nc, func() {
+		nc.Close()
+		_ = srv.Shutdown(context.Background())
+	}, nil
+}
+
 // storageFloor measures, in this process and without any of meterflow's
 // code, the least work the design asks for each notification: store it in
 // a JetStream log and store one sample and one event for it in two more
@@ -48,16 +65,11 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 	n := b.cfg.N
 	start := time.Now()
 
-	srv, err := jst.StartServer(jst.ServerConfig{DataDir: filepath.Join(b.dir, "storage"), ListenAddr: "127.0.0.1:0"})
+	nc, stop, err := b.embedded("storage")
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown(context.Background())
-	nc, err := srv.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
+	defer stop()
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4000))
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ import (
 //	MF_WHOLEPATH_N        notifications per run (default 20000)
 //	MF_WHOLEPATH_RATE     offered notifications/s of the latency benchmark (default 10000)
 //	MF_WHOLEPATH_CONC     Config.ProcessConcurrency (default: the service's)
+//	MF_WHOLEPATH_PREFETCH the AMQP prefetch per queue (default: the service's)
 //	MF_WHOLEPATH_PROFILE  directory: write cpu.pprof and heap.pprof of the
 //	                      whole-path phase alone (the service, not the
 //	                      publisher or the raw consumer), and heap-mid.pprof,
@@ -209,6 +210,9 @@ func processingBenchConfig(b *testing.B, c *Config) {
 	c.Convert.NoEtc = true
 	if v, err := strconv.Atoi(os.Getenv("MF_WHOLEPATH_CONC")); err == nil && v > 0 {
 		c.ProcessConcurrency = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("MF_WHOLEPATH_PREFETCH")); err == nil && v > 0 {
+		c.AMQP.Prefetch = v
 	}
 	dir := b.TempDir()
 	c.PipelineFile = filepath.Join(dir, "pipeline.yaml")

@@ -89,22 +89,15 @@ func (it *fetchIter) pump() {
 		close(it.done)
 	}()
 	retry := 50 * time.Millisecond
-	var prev chan struct{} // serial: the fetch in flight, done when closed
 	for {
-		free := it.capacity - int(it.reserved.Load()) - len(it.buf)
-		if free < it.threshold {
+		reserved := int(it.reserved.Load())
+		free := it.capacity - reserved - len(it.buf)
+		// serial: nothing reserved means no fetch is in flight (one that
+		// received all it asked for is over at the server)
+		if free < it.threshold || it.serial && reserved > 0 {
 			select {
 			case <-it.wake:
 				continue
-			case <-it.ctx.Done():
-				return
-			}
-		}
-		if it.serial && prev != nil {
-			select {
-			case <-prev:
-				prev = nil
-				continue // the room it left
 			case <-it.ctx.Done():
 				return
 			}
@@ -135,31 +128,27 @@ func (it *fetchIter) pump() {
 		}
 		retry = 50 * time.Millisecond
 		it.fetches.Add(1)
-		var mine chan struct{}
-		if it.serial {
-			mine = make(chan struct{})
-			prev = mine
-		}
-		go it.forward(batch, free, fcancel, mine)
+		go it.forward(batch, free, fcancel)
 	}
 }
 
 // forward moves one fetch's messages into buf, where room was reserved,
-// as they arrive, and closes done (if set) when the fetch ended. Fetches
+// as they arrive. Fetches
 // in flight together forward side by side: a fetch that received part of
 // its batch stays open until its expiry, and the messages of the next one
 // must not wait for that.
-func (it *fetchIter) forward(batch jetstream.MessageBatch, n int, cancel context.CancelFunc, done chan<- struct{}) {
+func (it *fetchIter) forward(batch jetstream.MessageBatch, n int, cancel context.CancelFunc) {
 	defer it.fetches.Done()
-	if done != nil {
-		defer close(done)
-	}
 	defer cancel()
 	got := 0
 	for m := range batch.Messages() {
 		it.buf <- m // never blocks: reserved
 		got++
-		it.reserved.Add(-1) // now in buf: the free room is the same
+		// now in buf: the free room is the same, but a serial pump waits
+		// for nothing to be reserved
+		if it.reserved.Add(-1) == 0 && it.serial {
+			it.wakePump()
+		}
 	}
 	it.giveBack(n - got)
 	if err := batch.Error(); err != nil && it.ctx.Err() == nil &&

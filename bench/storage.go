@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"meterflow/routes"
 	"meterflow/service"
 	jst "meterflow/transport/jetstream"
 )
@@ -75,9 +76,9 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 		return err
 	}
 	streams := []jst.StreamConfig{
-		{Name: service.StreamNotifications, Subjects: []string{"notifications.>"}},
-		{Name: service.StreamSamples, Subjects: []string{"samples.>"}},
-		{Name: service.StreamEvents, Subjects: []string{"events.>"}},
+		{Name: service.StreamNotifications, Subjects: []string{routes.NotificationsPrefix + ".>"}},
+		{Name: service.StreamSamples, Subjects: []string{routes.SamplesPrefix + ".>"}},
+		{Name: service.StreamEvents, Subjects: []string{routes.EventsPrefix + ".>"}},
 	}
 	for _, sc := range streams {
 		if _, err := jst.EnsureStream(ctx, js, sc); err != nil {
@@ -131,6 +132,7 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 		}
 	}()
 	sample, event := make([]byte, floorSampleBytes), make([]byte, floorEventBytes)
+	sampleSubject, eventSubject := routes.SampleSubject("floor", "meter"), routes.EventSubject("floor", "event")
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		md, err := m.Metadata()
 		if err != nil {
@@ -138,13 +140,13 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 			return
 		}
 		seq := strconv.FormatUint(md.Sequence.Stream, 10)
-		fs, err := js.PublishMsgAsync(&nats.Msg{Subject: "samples.floor.meter", Data: sample,
+		fs, err := js.PublishMsgAsync(&nats.Msg{Subject: sampleSubject, Data: sample,
 			Header: nats.Header{jetstream.MsgIDHeader: {"s" + seq}}})
 		if err != nil {
 			fail(err)
 			return
 		}
-		fe, err := js.PublishMsgAsync(&nats.Msg{Subject: "events.floor.event", Data: event,
+		fe, err := js.PublishMsgAsync(&nats.Msg{Subject: eventSubject, Data: event,
 			Header: nats.Header{jetstream.MsgIDHeader: {"e" + seq}}})
 		if err != nil {
 			fail(err)
@@ -188,7 +190,7 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 			case <-ctx.Done():
 				return
 			}
-			f, err := js.PublishMsgAsync(&nats.Msg{Subject: "notifications." + d.RoutingKey, Data: d.Body,
+			f, err := js.PublishMsgAsync(&nats.Msg{Subject: routes.NotificationsPrefix + "." + d.RoutingKey, Data: d.Body,
 				Header: nats.Header{jetstream.MsgIDHeader: {"n" + strconv.FormatUint(d.DeliveryTag, 10)}}})
 			if err != nil {
 				fail(err)

@@ -288,29 +288,32 @@ func hostileDrained(t *testing.T, js jetstream.JetStream) bool {
 // hostileHandlerCounts returns meterflow_handler_messages_total by route
 // and outcome.
 func hostileHandlerCounts(t *testing.T, svc *Service) map[[2]string]float64 {
+	out := map[[2]string]float64{}
+	eachCounter(t, svc, "handler_messages_total", func(labels map[string]string, v float64) {
+		out[[2]string{labels["route"], labels["outcome"]}] += v
+	})
+	return out
+}
+
+// eachCounter calls f with the labels and value of every series of the
+// counter meterflow_<name> the service exposes.
+func eachCounter(t *testing.T, svc *Service, name string, f func(labels map[string]string, v float64)) {
 	mfs, err := svc.Metrics().Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[[2]string]float64{}
 	for _, mf := range mfs {
-		if mf.GetName() != metrics.Namespace+"_handler_messages_total" {
+		if mf.GetName() != metrics.Namespace+"_"+name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			var route, outcome string
+			labels := map[string]string{}
 			for _, l := range m.GetLabel() {
-				switch l.GetName() {
-				case "route":
-					route = l.GetValue()
-				case "outcome":
-					outcome = l.GetValue()
-				}
+				labels[l.GetName()] = l.GetValue()
 			}
-			out[[2]string{route, outcome}] += m.GetCounter().GetValue()
+			f(labels, m.GetCounter().GetValue())
 		}
 	}
-	return out
 }
 
 // startHeapWatch samples the live heap every 5ms from a GC'd baseline; the

@@ -9,7 +9,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"meterflow/internal/testenv"
-	"meterflow/metrics"
 )
 
 // A subscription on the service's connection that drops messages as a
@@ -57,21 +56,11 @@ func TestNATSAsyncErrorsAreLogged(t *testing.T) {
 
 // slowConsumerCount reads meterflow_nats_async_errors_total{kind="slow_consumer"}.
 func slowConsumerCount(t *testing.T, svc *Service) float64 {
-	mfs, err := svc.Metrics().Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != metrics.Namespace+"_nats_async_errors_total" {
-			continue
+	var n float64
+	eachCounter(t, svc, "nats_async_errors_total", func(labels map[string]string, v float64) {
+		if labels["kind"] == "slow_consumer" {
+			n += v
 		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "kind" && l.GetValue() == "slow_consumer" {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	})
+	return n
 }

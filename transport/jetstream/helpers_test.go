@@ -84,6 +84,16 @@ func testStream(t testing.TB, js jetstream.JetStream, mutate ...func(*StreamConf
 	return stream, prefix + ".events"
 }
 
+// subscribe subscribes sub to subject for at most a minute.
+func subscribe(t testing.TB, sub message.Subscriber, subject string) <-chan *message.Message {
+	t.Helper()
+	ch, err := sub.Subscribe(ctxTimeout(t, time.Minute), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
 func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -119,10 +119,7 @@ func TestSubscriber_RecoversFromALostPullRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sub.Close() })
-	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := subscribe(t, sub, subject)
 	eventually(t, 5*time.Second, "the first pull request to be dropped", func() bool { return px.dropped.Load() == 1 })
 
 	publishN(t, srv, subject, 1)
@@ -151,10 +148,7 @@ func TestSubscriber_BusyWorkersDoNotCrowdOutMessages(t *testing.T) {
 	publishN(t, srv, subject, 2)
 
 	sub := newSubscriber(t, srv, SubscriberConfig{Durable: uniqueName("D"), AckWait: time.Minute, PullMaxMessages: 4, PullExpiry: 4 * time.Second})
-	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := subscribe(t, sub, subject)
 	// The one worker holds the first message, the reader the second; the
 	// pull request still waits for two more, idle, sending heartbeats.
 	first := receive(t, ch, 5*time.Second)
@@ -198,10 +192,7 @@ func missingAfterReconnect(t *testing.T, maxAckPending int) int {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := subscribe(t, sub, subject)
 	first := receive(t, ch, 5*time.Second) // held: the reader waits, the buffer is full
 	time.Sleep(200 * time.Millisecond)
 
@@ -246,10 +237,7 @@ func TestSubscriber_RecreatesADeletedConsumer(t *testing.T) {
 
 	durable := uniqueName("D")
 	sub := newSubscriber(t, srv, SubscriberConfig{Durable: durable})
-	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := subscribe(t, sub, subject)
 	receive(t, ch, 5*time.Second).Ack()
 	if err := js.DeleteConsumer(context.Background(), stream, durable); err != nil {
 		t.Fatal(err)
@@ -285,10 +273,7 @@ func TestSubscriber_TrickleIsNotHeldBehindAnOpenFetch(t *testing.T) {
 
 	sub := newSubscriber(t, srv, SubscriberConfig{Durable: uniqueName("D"), AckWait: time.Minute,
 		Concurrency: 4, PullMaxMessages: 16, PullExpiry: 10 * time.Second})
-	ch, err := sub.Subscribe(ctxTimeout(t, 60*time.Second), subject)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := subscribe(t, sub, subject)
 	// A burst fills part of the first fetch's batch (9 of 16); once the
 	// workers took them, the room warrants a second fetch.
 	pub := newPublisher(t, srv, PublisherConfig{})

@@ -99,16 +99,16 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 	if err != nil {
 		return err
 	}
-	type converted struct {
+	type awaitingAck struct {
 		msg           jetstream.Msg
 		sample, event jetstream.PubAckFuture
 	}
-	toAck := make(chan converted, 2000)
+	toAck := make(chan awaitingAck, 2000)
 	done := make(chan struct{})
 	go func() {
 		acked := 0
 		for {
-			var c converted
+			var c awaitingAck
 			select {
 			case c = <-toAck:
 			case <-ctx.Done():
@@ -153,7 +153,7 @@ func (b *run) storageFloor(ctx context.Context, p *Phase) error {
 			return
 		}
 		select {
-		case toAck <- converted{m, fs, fe}:
+		case toAck <- awaitingAck{m, fs, fe}:
 		case <-ctx.Done():
 		}
 	}, jetstream.PullMaxMessages(500))
